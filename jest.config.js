@@ -1,0 +1,8 @@
+/** Unit and integration tests; TypeScript through ts-jest. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: { module: 'commonjs', target: 'ES2019', isolatedModules: true } }] },
+  testTimeout: 30000,
+};

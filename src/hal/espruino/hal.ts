@@ -1,0 +1,169 @@
+// The HAL on the Espruino interpreter (ESP32, or its Linux build for tests).
+import { Hal, Log, SerialLink, Storage, HttpServer, Clock, Net, TcpSocket, RawSocket, Crypto } from '../types';
+
+/** Which pins/paths a board uses; read from Storage `board.json` (written by the flash script). */
+export interface Board {
+  name: string;
+  /** `Serial2` etc. */
+  rapi_serial: string;
+  rapi_tx?: string;
+  rapi_rx?: string;
+  /** A tty path instead of pins: the interpreter's Linux build. */
+  rapi_path?: string;
+  http_port: number;
+}
+
+var espruinoClock: Clock = {
+  now: function () {
+    return Date.now();
+  },
+  setTimeout: function (fn, ms) {
+    return setTimeout(fn, ms);
+  },
+  clearTimeout: function (h) {
+    if (h !== undefined && h !== null) clearTimeout(h);
+  },
+  setInterval: function (fn, ms) {
+    return setInterval(fn, ms);
+  },
+  clearInterval: function (h) {
+    if (h !== undefined && h !== null) clearInterval(h);
+  },
+};
+
+function serialLink(board: Board): SerialLink {
+  var port = global[board.rapi_serial];
+  var opts: any = board.rapi_path ? { path: board.rapi_path } : { tx: global[board.rapi_tx as string], rx: global[board.rapi_rx as string] };
+  port.setup(115200, opts);
+  return {
+    write: function (data) {
+      port.write(data);
+    },
+    onData: function (cb) {
+      port.on('data', cb);
+    },
+  };
+}
+
+function storage(): Storage {
+  var s = require('Storage');
+  return {
+    read: function (name) {
+      return s.read(name);
+    },
+    write: function (name, data) {
+      s.write(name, data);
+    },
+    erase: function (name) {
+      s.erase(name);
+    },
+  };
+}
+
+/**
+ * A connection after `101 Switching Protocols`. Espruino keeps it as the request/response pair:
+ * bytes arrive as the request's 'data' events, `res.write` sends them raw, the request's 'close'
+ * fires when it ends. Methods on the prototype: no functions per connection.
+ */
+class UpgradedConnection implements RawSocket {
+  constructor(private req: any, private res: any) {}
+  write(data: string) {
+    // Espruino throws "This socket is closed" once the peer has gone.
+    try {
+      this.res.write(data);
+    } catch (e) {}
+  }
+  end() {
+    try {
+      this.res.end();
+    } catch (e) {}
+  }
+  pending() {
+    // `dSnd` is where the interpreter queues unsent bytes (socketserver.c HTTP_NAME_SEND_DATA).
+    var s = this.res.dSnd;
+    return s ? s.length : 0;
+  }
+  on(event: string, cb: any) {
+    this.req.on(event, cb);
+  }
+}
+
+function httpServer(): HttpServer {
+  return {
+    upgrade: function (req, res: any, headers) {
+      res.writeHead(101, headers);
+      return new UpgradedConnection(req, res);
+    },
+    listen: function (port, handler) {
+      require('http')
+        .createServer(function (req: any, res: any) {
+          // Espruino keeps header names as the client sent them; the handlers expect lower case.
+          var h: any = {};
+          for (var k in req.headers) h[k.toLowerCase()] = req.headers[k];
+          req.headers = h;
+          handler(req, res);
+        })
+        .listen(port);
+    },
+  };
+}
+
+/**
+ * TCP/TLS client sockets. On the Linux build a refused connection throws at once; on the ESP32
+ * it arrives as an event: both become 'error' then 'close' here.
+ */
+var espruinoNet: Net = {
+  connect: function (host, port, secure) {
+    var handlers: any = {};
+    var sock: any = null;
+    function emit(event: string, arg?: any) {
+      var h = handlers[event];
+      if (h) h(arg);
+    }
+    try {
+      sock = require(secure ? 'tls' : 'net').connect({ host: host, port: port, rejectUnauthorized: secure ? secure.rejectUnauthorized !== false : undefined }, function () {
+        emit('connect');
+      });
+      sock.on('data', function (d: string) {
+        emit('data', d);
+      });
+      sock.on('close', function () {
+        emit('close');
+      });
+      sock.on('error', function (e: any) {
+        emit('error', { message: String((e && e.message) || e) });
+      });
+    } catch (e) {
+      setTimeout(function () {
+        emit('error', { message: String((e as any).message || e) });
+        emit('close');
+      }, 0);
+    }
+    var wrapped: TcpSocket = {
+      write: function (data) {
+        if (sock) sock.write(data);
+      },
+      end: function () {
+        if (sock) sock.end();
+      },
+      on: function (event: string, cb: any) {
+        handlers[event] = cb;
+      },
+    };
+    return wrapped;
+  },
+};
+
+var espruinoCrypto: Crypto = {
+  sha1: function (data) {
+    return E.toString(require('crypto').SHA1(data));
+  },
+};
+
+var log: Log = function (level, msg) {
+  if (level !== 'debug') console.log(level + ' ' + msg);
+};
+
+export function espruinoHal(board: Board): Hal {
+  return { clock: espruinoClock, serial: serialLink(board), storage: storage(), http: httpServer(), net: espruinoNet, crypto: espruinoCrypto, log: log };
+}

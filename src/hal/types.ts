@@ -1,0 +1,106 @@
+// Host abstraction: the only things the core and services may touch of the outside world.
+// Bytes cross this boundary as binary strings (one char per byte), which both hosts handle cheaply.
+
+/** Time and timers. The core keeps no timers of its own: everything that waits gets them here. */
+export interface Clock {
+  /** Milliseconds since the Unix epoch (UTC). */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): any;
+  clearTimeout(handle: any): void;
+  setInterval(fn: () => void, ms: number): any;
+  clearInterval(handle: any): void;
+}
+
+/** A byte stream to the charging-station controller (a UART, a pty, a TCP socket). */
+export interface SerialLink {
+  write(data: string): void;
+  /** One receiver at a time; data arrives in arbitrary pieces. */
+  onData(cb: (data: string) => void): void;
+}
+
+/** Small named files that survive a power cut: a write leaves the old or the new content. */
+export interface Storage {
+  read(name: string): string | undefined;
+  write(name: string, data: string): void;
+  erase(name: string): void;
+}
+
+export interface HttpRequest {
+  method: string;
+  url: string;
+  /** Header names in lower case. */
+  headers: { [name: string]: string };
+  on(event: 'data', cb: (chunk: string) => void): void;
+  on(event: 'end', cb: () => void): void;
+}
+
+export interface HttpResponse {
+  writeHead(code: number, headers?: { [name: string]: string }): void;
+  write(data: string): void;
+  end(data?: string): void;
+}
+
+export type HttpHandler = (req: HttpRequest, res: HttpResponse) => void;
+
+/**
+ * The byte stream an HTTP connection becomes after `101 Switching Protocols` (WebSocket).
+ * 'data' gives binary strings; 'close' comes once when the connection ends, after an error too
+ * (a listener may be called with an argument: ignore it). `write` never throws: on a closed
+ * connection it does nothing.
+ */
+export interface RawSocket {
+  write(data: string): void;
+  end(): void;
+  /** Bytes written but not yet handed to the network (so a slow reader can be dropped). */
+  pending(): number;
+  on(event: 'data', cb: (data: string) => void): void;
+  on(event: 'close', cb: () => void): void;
+}
+
+export interface HttpServer {
+  /**
+   * Requests that ask for a protocol upgrade (`Upgrade:` header) come to the same handler;
+   * answered the ordinary way (e.g. 404, 503) their connection then closes.
+   */
+  listen(port: number, handler: HttpHandler): void;
+  /**
+   * Answers `req` with `101 Switching Protocols` and these headers, and returns its connection as
+   * a raw stream. Only for a request with an `upgrade` header; `res` is not used afterwards.
+   */
+  upgrade(req: HttpRequest, res: HttpResponse, headers: { [name: string]: string }): RawSocket;
+}
+
+/** Hashes the host computes natively. Input and output are binary strings. */
+export interface Crypto {
+  /** The 20-byte SHA-1 digest. */
+  sha1(data: string): string;
+}
+
+/** A TCP (or TLS) client connection. Events: 'connect', 'data' (binary string), 'close', 'error'. */
+export interface TcpSocket {
+  write(data: string): void;
+  end(): void;
+  on(event: 'connect' | 'close', cb: () => void): void;
+  on(event: 'data', cb: (data: string) => void): void;
+  on(event: 'error', cb: (err: { message: string }) => void): void;
+}
+
+export interface Net {
+  /** Never throws: a failure to connect arrives as 'error' then 'close'. */
+  connect(host: string, port: number, tls?: { rejectUnauthorized?: boolean }): TcpSocket;
+}
+
+export interface Log {
+  (level: 'debug' | 'info' | 'warn' | 'error', msg: string): void;
+}
+
+/** Everything a gateway needs from its host. */
+export interface Hal {
+  clock: Clock;
+  serial: SerialLink;
+  storage: Storage;
+  http: HttpServer;
+  net: Net;
+  crypto: Crypto;
+  log: Log;
+}

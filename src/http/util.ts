@@ -1,0 +1,41 @@
+// Small pieces every handler needs: query strings, JSON replies, escaping.
+import { HttpResponse } from '../hal/types';
+
+/** `a=1&b=x+y` → {a:'1', b:'x y'}; a malformed escape keeps the raw text rather than throwing. */
+export function parseQuery(qs: string): { [key: string]: string } {
+  var out: { [key: string]: string } = {};
+  if (!qs) return out;
+  var parts = qs.split('&');
+  for (var i = 0; i < parts.length; i++) {
+    if (!parts[i]) continue;
+    var eq = parts[i].indexOf('=');
+    var k = eq < 0 ? parts[i] : parts[i].substr(0, eq);
+    var v = eq < 0 ? '' : parts[i].substr(eq + 1);
+    out[decode(k)] = decode(v);
+  }
+  return out;
+}
+
+function decode(s: string): string {
+  s = s.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(s);
+  } catch (e) {
+    return s;
+  }
+}
+
+export function sendJson(res: HttpResponse, code: number, body: any): void {
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private, no-store, must-revalidate' });
+  res.end(JSON.stringify(body));
+}
+
+export function sendText(res: HttpResponse, code: number, type: string, body: string): void {
+  res.writeHead(code, { 'Content-Type': type, 'Cache-Control': 'no-cache, private, no-store, must-revalidate' });
+  res.end(body);
+}
+
+/** For text echoed into HTML. */
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}

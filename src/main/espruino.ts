@@ -1,0 +1,10 @@
+// The ESP32 image's entry point. The board comes from Storage `board.json` (the flash script
+// writes it) or, for test harnesses, from a global `OPENEVSE_BOARD` set before the image runs.
+import { espruinoHal, Board } from '../hal/espruino/hal';
+import { Gateway } from '../app';
+
+var DEFAULT_BOARD: Board = { name: 'openevse_wifi_v1', rapi_serial: 'Serial2', rapi_tx: 'D17', rapi_rx: 'D16', http_port: 80 };
+
+var board: Board = global.OPENEVSE_BOARD || require('Storage').readJSON('board.json', true) || DEFAULT_BOARD;
+var gateway = new Gateway(espruinoHal(board), { httpPort: board.http_port });
+gateway.start();

@@ -1,0 +1,58 @@
+// The gateway on Node.js. Without --serial it runs against the built-in controller emulator.
+//   --serial /dev/ttyUSB0 | host:port   a real controller (USB-serial, or TCP e.g. ser2net / the emulator's --tcp)
+//   --port N                            HTTP port (default 8080)
+//   --data DIR                          folder for config and data (default ./data)
+//   --emulator-control-port N           the emulator's control interface (default 8081)
+//   --fast                              the emulator boots in milliseconds instead of seconds
+//   --verbose                           debug log lines
+import { parseArgs } from '../hal/node/args';
+import { nodeClock } from '../hal/node/clock';
+import { openSerial, openTcpSerial } from '../hal/node/serial';
+import { folderStorage } from '../hal/node/storage';
+import { nodeHttpServer } from '../hal/node/http';
+import { nodeNet } from '../hal/node/net';
+import { nodeCrypto } from '../hal/node/crypto';
+import { consoleLog } from '../hal/node/log';
+import { inProcessEmulator } from '../emulator/in-process';
+import { startControlServer } from '../emulator/control-server';
+import { Gateway } from '../app';
+import { SerialLink } from '../hal/types';
+
+var args = parseArgs(process.argv.slice(2));
+var log = consoleLog(!!args.verbose);
+var port = args.port ? parseInt(args.port, 10) : 8080;
+var link: SerialLink;
+
+if (args.serial) {
+  var m = /^([^/][^:]*):(\d+)$/.exec(args.serial);
+  link = m ? openTcpSerial(m[1], parseInt(m[2], 10), log) : openSerial(args.serial, log);
+  log('info', 'controller on ' + args.serial);
+} else {
+  var emu = inProcessEmulator(nodeClock, args.fast ? 'fast' : 'real');
+  link = emu.link;
+  var controlPort = args['emulator-control-port'] ? parseInt(args['emulator-control-port'], 10) : 8081;
+  startControlServer(emu.emulator, controlPort).then(
+    function () {
+      log('info', 'emulated controller; its control interface is on http://127.0.0.1:' + controlPort);
+    },
+    function (err: Error) {
+      log('error', 'emulator control interface on port ' + controlPort + ': ' + err.message);
+    }
+  );
+}
+
+var gateway = new Gateway(
+  {
+    clock: nodeClock,
+    serial: link,
+    storage: folderStorage(args.data || 'data'),
+    http: nodeHttpServer(function (p) {
+      log('info', 'gateway listening on http://localhost:' + p);
+    }),
+    net: nodeNet,
+    crypto: nodeCrypto,
+    log: log,
+  },
+  { httpPort: port }
+);
+gateway.start();

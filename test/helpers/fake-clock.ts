@@ -1,57 +1,89 @@
+// A manual Clock for tests: time moves only when the test calls advance(), and due timers fire in
+// time order (same due time: in the order they were set), each seeing now() equal to its due time.
+
 import { Clock } from '../../src/hal/types';
 
 interface Timer {
   id: number;
-  at: number;
+  due: number;
   fn: () => void;
-  every: number; // 0 for a one-shot timer
+  /** Repeat period for setInterval; 0 for a one-shot timer. */
+  every: number;
+  seq: number;
 }
 
-/** A manual clock: time moves only through advance(), which fires due timers in time order. */
 export class FakeClock implements Clock {
-  private t: number;
-  private timers: Timer[] = [];
+  private time: number;
+  private timers = new Map<number, Timer>();
   private nextId = 1;
+  private nextSeq = 0;
 
-  constructor(startMs = 0) {
-    this.t = startMs;
+  /** `start`: the initial now(), ms since the epoch. */
+  constructor(start = 0) {
+    this.time = start;
   }
-  now() {
-    return this.t;
+
+  now(): number {
+    return this.time;
   }
-  setTimeout(fn: () => void, ms: number) {
+
+  setTimeout(fn: () => void, ms: number): any {
     return this.add(fn, ms, 0);
   }
-  setInterval(fn: () => void, ms: number) {
-    return this.add(fn, ms, Math.max(1, ms));
+
+  clearTimeout(handle: any): void {
+    this.timers.delete(handle);
   }
-  clearTimeout(id: any) {
-    this.timers = this.timers.filter((t) => t.id !== id);
+
+  setInterval(fn: () => void, ms: number): any {
+    return this.add(fn, ms, Math.max(1, ms || 0));
   }
-  clearInterval(id: any) {
-    this.clearTimeout(id);
+
+  clearInterval(handle: any): void {
+    this.timers.delete(handle);
   }
-  /** Moves time forward by `ms`, running every timer that falls due, in order. */
-  advance(ms: number) {
-    const end = this.t + ms;
+
+  /** Moves time forward by `ms`, running every timer that falls due on the way. */
+  advance(ms: number): void {
+    const end = this.time + Math.max(0, ms);
     for (;;) {
-      let next: Timer | null = null;
-      for (const t of this.timers) if (t.at <= end && (!next || t.at < next.at || (t.at === next.at && t.id < next.id))) next = t;
-      if (!next) break;
-      this.t = next.at;
-      if (next.every) next.at += next.every;
-      else this.timers = this.timers.filter((t) => t !== next);
-      next.fn();
+      const t = this.nextDue(end);
+      if (!t) break;
+      this.time = t.due;
+      if (t.every) {
+        t.due += t.every;
+        t.seq = this.nextSeq++;
+      } else {
+        this.timers.delete(t.id);
+      }
+      t.fn();
     }
-    this.t = end;
+    this.time = end;
   }
-  /** Timers still pending. */
-  pending() {
-    return this.timers.length;
+
+  /** Moves time to the absolute `when` (no-op if already past). */
+  advanceTo(when: number): void {
+    this.advance(when - this.time);
   }
-  private add(fn: () => void, ms: number, every: number) {
+
+  /** Number of pending timers. */
+  pending(): number {
+    return this.timers.size;
+  }
+
+  private add(fn: () => void, ms: number, every: number): number {
     const id = this.nextId++;
-    this.timers.push({ id, at: this.t + Math.max(0, ms || 0), fn, every });
+    const delay = Math.max(0, Number(ms) || 0);
+    this.timers.set(id, { id, due: this.time + delay, fn, every, seq: this.nextSeq++ });
     return id;
+  }
+
+  private nextDue(end: number): Timer | null {
+    let best: Timer | null = null;
+    for (const t of this.timers.values()) {
+      if (t.due > end) continue;
+      if (!best || t.due < best.due || (t.due === best.due && t.seq < best.seq)) best = t;
+    }
+    return best;
   }
 }

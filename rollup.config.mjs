@@ -8,6 +8,12 @@ import path from 'node:path';
 
 const nodeBuiltins = (id) => id.startsWith('node:') || ['serialport', 'fs', 'path', 'http', 'net', 'child_process', 'os'].includes(id);
 
+// A type error is a build error, not a warning scrolling past.
+function failOnTypeErrors(warning, warn) {
+  if (warning.plugin === 'typescript') throw new Error(warning.message);
+  warn(warning);
+}
+
 const espruinoTslib = {
   name: 'espruino-tslib',
   resolveId(id) {
@@ -18,32 +24,23 @@ const espruinoTslib = {
 const configs = [
   {
     input: { main: 'src/main/node.ts', emulator: 'src/emulator/cli.ts' },
-    output: { dir: 'dist/node', format: 'cjs', sourcemap: true, chunkFileNames: '[name].js' },
+    output: { dir: 'dist/node', format: 'cjs', sourcemap: true, chunkFileNames: 'chunk-[name].js' },
     external: nodeBuiltins,
-    plugins: [typescript({ compilerOptions: { target: 'ES2019', sourceMap: true, noEmit: false, outDir: 'dist/node' }, include: ['src/**/*.ts'] })],
+    plugins: [typescript({ tsconfig: 'tsconfig.node.json' })],
+    onwarn: failOnTypeErrors,
   },
   {
     input: 'src/main/espruino.ts',
+    onwarn: failOnTypeErrors,
     output: { file: 'dist/esp32/image.js', format: 'iife', strict: false },
     plugins: [
       espruinoTslib,
-      typescript({
-        compilerOptions: {
-          target: 'ES5',
-          lib: ['ES5', 'ES2015.Promise'],
-          importHelpers: true,
-          downlevelIteration: false,
-          noEmit: false,
-          outDir: 'dist/esp32',
-          types: [],
-        },
-        include: ['src/**/*.ts'],
-        exclude: ['src/main/node.ts', 'src/hal/node/**', 'src/emulator/**'],
-      }),
+      typescript({ tsconfig: 'tsconfig.esp32.json' }),
       terser({
         ecma: 5,
         toplevel: true,
-        compress: { passes: 2, hoist_funs: false, reduce_funcs: false, arrows: false, unsafe_arrows: false },
+        // inline: 1 — deeper inlining moved an assignment above its `var` (a global on Espruino: no hoisting)
+        compress: { passes: 2, hoist_funs: false, reduce_funcs: false, inline: 1, arrows: false, unsafe_arrows: false },
         mangle: true,
         format: { comments: false },
       }),

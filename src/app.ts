@@ -3,62 +3,138 @@
 import { Hal } from './hal/types';
 import { RapiClient } from './core/rapi/client';
 import { EvseMonitor, Status } from './core/evse/monitor';
+import { ClaimsArbiter } from './core/evse/claims';
+import { ConfigStore } from './core/config/store';
+import { WsHub } from './http/websocket';
+import { BasicAuth } from './http/auth';
 import { createRouter } from './http/router';
 
 /** The gateway's own version, reported in /config (client libraries gate features on it). */
 export var VERSION = '5.0.0';
 
 export interface GatewayOptions {
-  httpPort: number;
+  /** Overrides the configured `www_http_port` (the Node command line's --port). */
+  httpPort?: number;
   /** Milliseconds to wait for each RAPI reply. */
   rapiTimeoutMs?: number;
 }
 
 export class Gateway {
+  config: ConfigStore;
   rapi: RapiClient;
   monitor: EvseMonitor;
+  claims: ClaimsArbiter;
+  ws: WsHub;
+  auth: BasicAuth;
+  /** Values pushed from outside (POST /status, later MQTT): solar, grid_ie, vehicle data, ... */
+  external: Status = {};
   private startedAt: number;
 
   constructor(public hal: Hal, private opts: GatewayOptions) {
+    var self = this;
+    this.config = new ConfigStore(hal.storage, hal.system.id());
     this.rapi = new RapiClient(hal.serial, hal.clock, hal.log, { timeoutMs: opts.rapiTimeoutMs });
-    this.monitor = new EvseMonitor(this.rapi, hal.clock, hal.log);
+    this.monitor = new EvseMonitor(this.rapi, hal.clock, hal.log, {
+      voltage: this.voltage(),
+      heartbeatInterval: this.config.get('heartbeat_interval'),
+      heartbeatCurrent: this.config.get('heartbeat_current'),
+    });
+    this.claims = new ClaimsArbiter(this.monitor, hal.clock, hal.log, {
+      defaultState: this.config.get('default_state') ? 'active' : 'disabled',
+      pauseUsesDisabled: this.config.get('pause_uses_disabled'),
+    });
+    this.ws = new WsHub(hal.http, hal.crypto, hal.clock);
+    this.ws.onOpen = function (c) {
+      self.ws.send(c, self.statusDocument());
+    };
+    this.auth = new BasicAuth(hal.clock);
+    this.monitor.onChange(function (c) {
+      self.publish(c);
+    });
+    this.claims.onChange(function (c) {
+      self.publish(c);
+    });
     this.startedAt = hal.clock.now();
   }
 
   start(): void {
+    var port = this.opts.httpPort || this.config.get('www_http_port');
     this.monitor.start();
-    this.hal.http.listen(this.opts.httpPort, createRouter(this));
-    this.hal.log('info', 'HTTP on port ' + this.opts.httpPort);
+    this.hal.http.listen(port, createRouter(this));
+    this.hal.log('info', 'HTTP on port ' + port);
+  }
+
+  /** Sends a partial status object to every live client (/ws now; MQTT later). */
+  publish(changes: Status): void {
+    this.ws.broadcast(changes);
+  }
+
+  /** The configured voltage: `voltage` is in centivolts, 0 meaning the default 240 V. */
+  voltage(): number {
+    var cv = this.config.get('voltage');
+    return cv > 0 ? cv / 100 : 240;
+  }
+
+  /** Re-applies what depends on settings after a successful /config change. */
+  configChanged(changed: string[]): void {
+    this.publish({ config_version: this.config.version });
+    for (var i = 0; i < changed.length; i++) {
+      switch (changed[i]) {
+        case 'default_state':
+        case 'pause_uses_disabled':
+          this.claims.configure({
+            defaultState: this.config.get('default_state') ? 'active' : 'disabled',
+            pauseUsesDisabled: this.config.get('pause_uses_disabled'),
+          });
+          break;
+        case 'voltage':
+          this.monitor.setVoltage(this.voltage());
+          break;
+        case 'heartbeat_interval':
+        case 'heartbeat_current':
+          this.monitor.setHeartbeat(this.config.get('heartbeat_interval'), this.config.get('heartbeat_current'));
+          break;
+      }
+    }
   }
 
   statusDocument(): Status {
     var now = this.hal.clock.now();
     var doc: Status = {};
+    var k: string;
     var s = this.monitor.status;
-    for (var k in s) doc[k] = s[k];
+    for (k in s) doc[k] = s[k];
+    var c = this.claims.statusFields();
+    for (k in c) doc[k] = c[k];
+    for (k in this.external) doc[k] = this.external[k];
+    doc.free_heap = this.hal.system.freeMemory();
+    doc.divertmode = this.config.get('charge_mode') === 'eco' ? 2 : 1;
+    doc.config_version = this.config.version;
     doc.time = new Date(now).toISOString().substr(0, 19) + 'Z';
     doc.uptime = Math.floor((now - this.startedAt) / 1000);
     return doc;
   }
 
+  /** GET /config: every setting (secrets masked), then what the controller reports about itself. */
   configDocument(): Status {
+    var doc = this.config.getAll(false);
     var info = this.monitor.info;
-    var doc: Status = {
-      version: VERSION,
-      firmware: info.firmware,
-      protocol: '-',
-      evse_serial: info.serial,
-      min_current_hard: info.min_current_hard,
-      max_current_hard: info.max_current_hard,
-      max_current_soft: info.max_current_soft,
-      service: this.monitor.status.service_level,
-      scale: info.scale,
-      offset: info.offset,
-      heartbeat_interval: info.heartbeat_interval,
-      heartbeat_current: info.heartbeat_current,
-    };
     var checks = this.monitor.checks();
     for (var k in checks) doc[k] = checks[k];
+    doc.version = VERSION;
+    doc.buildenv = 'typescript';
+    doc.wifi_serial = this.hal.system.id();
+    doc.protocol = '-';
+    doc.mqtt_supported_protocols = ['mqtt', 'mqtts'];
+    doc.http_supported_protocols = ['http'];
+    doc.firmware = info.firmware;
+    doc.evse_serial = info.serial;
+    doc.min_current_hard = info.min_current_hard;
+    doc.max_current_hard = info.max_current_hard;
+    doc.max_current_soft = info.max_current_soft;
+    doc.service = this.monitor.status.service_level;
+    doc.scale = info.scale;
+    doc.offset = info.offset;
     return doc;
   }
 }

@@ -94,8 +94,19 @@ export interface Log {
   (level: 'debug' | 'info' | 'warn' | 'error', msg: string): void;
 }
 
+/** The device itself. */
+export interface System {
+  /** A stable id: the MAC or chip serial on the ESP32, a stored random id elsewhere (hex). */
+  id(): string;
+  /** Restarts the gateway (the whole device on the ESP32). */
+  restart(): void;
+  /** Free memory for `/status` `free_heap`, in bytes. */
+  freeMemory(): number;
+}
+
 /** Everything a gateway needs from its host. */
 export interface Hal {
+  system: System;
   clock: Clock;
   serial: SerialLink;
   storage: Storage;

@@ -1,35 +1,142 @@
-// Dispatches requests to the handler files with one switch (a function per route would cost
-// JsVars on the device for every route, all the time).
+// Every request passes here: a cap on simultaneous requests, authentication, a bounded body,
+// then one switch to the handler files (a function per route would cost JsVars on the device
+// for every route, all the time).
 import { HttpRequest, HttpResponse } from '../hal/types';
 import { parseQuery, sendJson } from './util';
+import { Ctx } from './context';
+import { find, inList } from '../core/text';
 import { handleRapi } from './rapi';
+import { handleStatus } from './status';
+import { handleConfig } from './config';
+import { handleClaims, handleOverride } from './claims';
+import { handleSystem } from './system';
+import { handleForm } from './forms';
 import type { Gateway } from '../app';
 
+/** Bodies larger than this are refused with 413 before they are read (the reference: 8196). */
+export var MAX_BODY = 8192;
+/** Requests being answered at once; more get 503 (sockets and RAM are scarce on the device). */
+export var MAX_REQUESTS = 4;
+
 export function createRouter(gw: Gateway) {
+  var active = 0;
   return function (req: HttpRequest, res: HttpResponse) {
+    var h = req.headers;
+    if (active >= MAX_REQUESTS) {
+      sendJson(res, 503, { msg: 'Too many requests' });
+      return;
+    }
+    var verdict = gw.auth.check(h['authorization'], gw.config.get('www_username'), gw.config.get('www_password'));
+    if (verdict !== 'ok') {
+      if (verdict === 'locked') sendJson(res, 429, { msg: 'locked' });
+      else {
+        res.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Basic realm="' + gw.config.get('hostname') + '"' });
+        res.end(JSON.stringify({ msg: 'auth' }));
+      }
+      return;
+    }
     var url = req.url || '/';
     var q = url.indexOf('?');
     var path = q < 0 ? url : url.substr(0, q);
-    var query = parseQuery(q < 0 ? '' : url.substr(q + 1));
-    var method = req.method;
-    switch (path) {
-      case '/status':
-        if (method !== 'GET') break;
-        sendJson(res, 200, gw.statusDocument());
-        return;
-      case '/config':
-        if (method !== 'GET') break;
-        sendJson(res, 200, gw.configDocument());
-        return;
-      case '/r':
-      case '/rapi':
-        if (method !== 'GET' && method !== 'POST') break;
-        handleRapi(gw.rapi, query, res);
-        return;
-      default:
-        sendJson(res, 404, { msg: 'Not found' });
-        return;
+    // Paths are names, not files: anything that looks like a way around that is simply unknown.
+    if (path.charAt(0) !== '/' || find(path, '..') >= 0 || find(path, '//') >= 0 || path.indexOf('%') >= 0 || path.indexOf('\\') >= 0) {
+      sendJson(res, 404, { msg: 'Not found' });
+      return;
     }
-    sendJson(res, 405, { msg: 'Method not allowed' });
+    if (path === '/ws') {
+      gw.ws.handle(req, res);
+      return;
+    }
+    var length = parseInt(h['content-length'] || '0', 10);
+    if (length > MAX_BODY) {
+      sendJson(res, 413, { msg: 'Request body too large' });
+      return;
+    }
+    var ctx: Ctx = { method: req.method, parts: path.substr(1).split('/'), query: parseQuery(q < 0 ? '' : url.substr(q + 1)), body: '', req: req, res: res };
+    /** The slot is given back once: body refused, body complete, or connection gone. */
+    var released = false;
+    active++;
+    // `end` fires once the whole body is in (Espruino and Node alike); a body that grows past the
+    // limit without a Content-Length (chunked) is refused as soon as it does.
+    req.on('data', function (chunk) {
+      if (released) return;
+      ctx.body += chunk;
+      if (ctx.body.length > MAX_BODY) {
+        released = true;
+        ctx.body = '';
+        active--;
+        sendJson(res, 413, { msg: 'Request body too large' });
+      }
+    });
+    req.on('end', function () {
+      if (released) return;
+      released = true;
+      active--;
+      try {
+        route(gw, ctx);
+      } catch (e) {
+        gw.hal.log('error', 'HTTP ' + ctx.method + ' ' + path + ': ' + ((e as any).message || e));
+        sendJson(res, 500, { msg: 'Internal error' });
+      }
+    });
+    // A client that goes away mid-body never brings 'end': without this its slot would stay taken
+    // and four such clients would shut the gateway out for good. Node emits 'close' on an abort
+    // (and after 'end'); Espruino once the response is finished, when the slot is already back.
+    (req as any).on('close', function () {
+      if (released) return;
+      released = true;
+      active--;
+    });
   };
+}
+
+/** Answers 405 unless `method` is one of `allowed` ("GET,POST"). */
+export function allow(ctx: Ctx, allowed: string): boolean {
+  if (inList(allowed, ctx.method)) return true;
+  ctx.res.writeHead(405, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private, no-store, must-revalidate', Allow: allowed });
+  ctx.res.end(JSON.stringify({ msg: 'Method not allowed' }));
+  return false;
+}
+
+function route(gw: Gateway, ctx: Ctx): void {
+  var p = ctx.parts;
+  switch (p[0]) {
+    case 'status':
+      if (p.length === 1) return handleStatus(gw, ctx);
+      break;
+    case 'config':
+      if (p.length === 1) return handleConfig(gw, ctx);
+      break;
+    case 'r':
+    case 'rapi':
+      if (p.length === 1 && allow(ctx, 'GET,POST')) handleRapi(gw.rapi, ctx.query, ctx.res);
+      if (p.length === 1) return;
+      break;
+    case 'claims':
+      return handleClaims(gw, ctx);
+    case 'override':
+      if (p.length === 1) return handleOverride(gw, ctx);
+      break;
+    case 'emoncms':
+      if (p[1] === 'describe' && p.length === 2) {
+        // device discovery by emoncms and apps: the text is the device type; other origins may
+        // read it (the reference's one CORS header)
+        ctx.res.writeHead(200, { 'Content-Type': 'text/plain', 'Access-Control-Allow-Origin': '*' });
+        ctx.res.end('openevse');
+        return;
+      }
+      break;
+    case 'savenetwork':
+    case 'savemqtt':
+    case 'saveemoncms':
+    case 'saveadmin':
+    case 'saveadvanced':
+    case 'saveohmkey':
+    case 'savetesla':
+      if (p.length === 1) return handleForm(gw, ctx);
+      break;
+    default:
+      if (handleSystem(gw, ctx)) return;
+  }
+  sendJson(ctx.res, 404, { msg: 'Not found' });
 }

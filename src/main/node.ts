@@ -11,6 +11,7 @@ import { openSerial, openTcpSerial } from '../hal/node/serial';
 import { folderStorage } from '../hal/node/storage';
 import { nodeHttpServer } from '../hal/node/http';
 import { nodeNet } from '../hal/node/net';
+import { nodeSystem } from '../hal/node/system';
 import { nodeCrypto } from '../hal/node/crypto';
 import { consoleLog } from '../hal/node/log';
 import { inProcessEmulator } from '../emulator/in-process';
@@ -41,11 +42,13 @@ if (args.serial) {
   );
 }
 
+var storage = folderStorage(args.data || 'data');
 var gateway = new Gateway(
   {
+    system: nodeSystem(storage),
     clock: nodeClock,
     serial: link,
-    storage: folderStorage(args.data || 'data'),
+    storage: storage,
     http: nodeHttpServer(function (p) {
       log('info', 'gateway listening on http://localhost:' + p);
     }),

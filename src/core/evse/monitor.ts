@@ -63,6 +63,8 @@ export class EvseMonitor {
   private ticker: any = null;
   private retry: any = null;
   private booted = false;
+  /** Counts connection attempts, so that the answer to an older attempt is ignored. */
+  private attempt = 0;
   private heartbeat = false;
   private voltage: number;
   private hbInterval: number;
@@ -141,6 +143,26 @@ export class EvseMonitor {
     this.clock.clearTimeout(this.retry);
   }
 
+  /** The voltage for power figures; the controller is told too (`$SV`, RAPI 5.1.3+), as in the reference. */
+  setVoltage(volts: number): void {
+    this.voltage = volts;
+    this.update('voltage', volts);
+    this.setAmps(this.status.amp);
+    this.flush();
+    if (this.booted) this.query('$SV ' + Math.round(volts * 1000));
+  }
+
+  /** New heartbeat settings (interval 0 turns supervision off). */
+  setHeartbeat(interval: number, current: number): void {
+    this.hbInterval = interval;
+    this.hbCurrent = current;
+    var self = this;
+    if (this.booted)
+      this.query('$SY ' + interval + ' ' + current, function (err) {
+        self.heartbeat = !err && interval > 0;
+      });
+  }
+
   /** True once the controller has answered `$GV` and the settings have been read. */
   isReady(): boolean {
     return this.booted;
@@ -150,7 +172,7 @@ export class EvseMonitor {
   query(cmd: string, cb?: (err: string | null, reply?: RapiLine) => void): void {
     var self = this;
     this.rapi.send(cmd, function (err, reply) {
-      if (!err && reply) self.handleReply(cmd, reply.args);
+      if (reply) self.handleReply(cmd, reply.args, !err);
       else if (err && err !== RAPI_NK) self.log('warn', cmd + ': ' + err);
       self.update('rapi_connected', self.rapi.connected ? 1 : 0);
       self.update('comm_sent', self.rapi.sent);
@@ -162,9 +184,11 @@ export class EvseMonitor {
 
   private connect(): void {
     var self = this;
+    var attempt = ++this.attempt;
     this.booted = false;
     this.clock.clearTimeout(this.retry);
     this.query('$GV', function (err) {
+      if (attempt !== self.attempt) return; // the controller rebooted meanwhile: a newer attempt runs
       if (err) {
         self.retry = self.clock.setTimeout(function () {
           self.connect();
@@ -178,18 +202,23 @@ export class EvseMonitor {
   /** The settings queries of the reference gateway's evseBoot(), then the live values. */
   private boot(): void {
     var self = this;
+    var attempt = this.attempt;
     var cmds = ['$GF', '$GE', '$GC', '$GA', '$GI', '$GS', '$GP', '$GU', '$GG'];
     for (var i = 0; i < cmds.length; i++) this.query(cmds[i]);
     if (this.hbInterval) {
-      this.query('$SY ' + this.hbInterval + ' ' + this.hbCurrent, function (err, reply) {
-        // The reply carries `interval current trigger` on OK and NK alike; trigger 2 means a
-        // pulse was missed while we were away, which must be acknowledged to restore the current.
+      // Trigger 2 in `interval current trigger` means a pulse was missed while the gateway was
+      // away and the controller fell back to its safe current: acknowledge it before configuring
+      // (configuring clears the trigger without restoring the current).
+      this.query('$GY', function (err, reply) {
+        if (!err && reply && reply.args[2] === '2') self.query('$SY 165');
+      });
+      this.query('$SY ' + this.hbInterval + ' ' + this.hbCurrent, function (err) {
         self.heartbeat = !err;
-        if (reply && reply.args[2] === '2') self.query('$SY 165');
       });
     }
+    if (this.voltage !== 240) this.query('$SV ' + Math.round(this.voltage * 1000));
     this.query('$GV', function (err) {
-      if (err) return;
+      if (err || attempt !== self.attempt) return;
       self.booted = true;
       self.update('evse_connected', 1);
       self.flush();
@@ -222,6 +251,12 @@ export class EvseMonitor {
         this.applyState(parseInt(a[0], 16), parseInt(a[3], 16));
         this.update('pilot', parseInt(a[2], 10));
         this.flush();
+        if (a[0] === '00') {
+          // Only sent while the controller starts (its self-test follows, then $AB): it answers
+          // nothing meanwhile, so there is nothing to ask.
+          this.booted = false;
+          break;
+        }
         if (isError(this.status.state)) this.query('$GF');
         if (this.status.state !== STATE_CHARGING) this.query('$GG');
         this.query('$GS');
@@ -234,6 +269,8 @@ export class EvseMonitor {
       case 'AB': // the controller has (re)booted: read everything again
         this.log('info', 'controller booted, firmware ' + a[1]);
         this.heartbeat = false;
+        this.update('evse_connected', 0);
+        this.flush();
         this.connect();
         break;
       default:
@@ -258,11 +295,19 @@ export class EvseMonitor {
     this.update('power', Math.round((mA * this.voltage) / 1000));
   }
 
-  /** Parses the replies the monitor asks for (formats in ref/rapi.md §2.3). */
-  private handleReply(cmd: string, a: string[]): void {
+  /**
+   * Parses the replies the monitor asks for (formats in ref/rapi.md §2.3). Only `$SC` and `$SY`
+   * carry data in an `$NK` (`ok` false): the clamped current, the heartbeat settings.
+   */
+  private handleReply(cmd: string, a: string[], ok: boolean): void {
     var info = this.info;
     var n0 = parseInt(a[0], 10);
-    switch (cmd.substr(0, 3)) {
+    var c = cmd.substr(0, 3);
+    if (!ok && c !== '$SC' && c !== '$SY') return;
+    switch (c) {
+      case '$SC': // the current the controller applied, clamped or not
+        if (cmd.charAt(cmd.length - 1) !== 'M' && !isNaN(n0)) this.update('pilot', n0);
+        break;
       case '$GV': // fwver rapiver
         info.firmware = a[0] || '';
         info.protocol = a[1] || '';
@@ -270,6 +315,7 @@ export class EvseMonitor {
         info.protocolNum = (parseInt(v[0], 10) || 0) * 1000 + (parseInt(v[1], 10) || 0) * 100 + (parseInt(v[2], 10) || 0);
         break;
       case '$GS': // 5.x: state(hex) elapsed pilot vflags; 4.x: state(decimal) elapsed
+        if (a[0] === '00' || a[0] === '0') break; // "starting": nothing to learn (as the reference)
         if (info.protocolNum >= 5000) this.applyState(parseInt(a[0], 16), parseInt(a[3], 16));
         else this.applyState(n0, this.status.flags);
         this.update('elapsed', parseInt(a[1], 10) || 0);
@@ -321,6 +367,7 @@ export class EvseMonitor {
       case '$GI': // the payload starts with an extra space, so the first token is empty
         info.serial = a[a.length - 1] || '';
         break;
+      case '$GY':
       case '$SY': // interval current trigger (a bare pulse answers without them)
         if (a.length < 2) break;
         info.heartbeat_interval = n0;

@@ -87,6 +87,8 @@ export class RapiClient {
   }
 
   private next(): void {
+    // A callback may already have sent the next command (send() starts one when idle).
+    if (this.current) return;
     var next = this.queue.shift();
     if (!next) return;
     var p: Pending = next;

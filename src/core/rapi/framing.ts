@@ -23,10 +23,16 @@ export function frameCommand(cmd: string, seq: number): string {
   return body + '^' + hex2(xorChecksum(body)) + '\r';
 }
 
-/** Parses 1–2 hex digits, case-insensitive; -1 when not hex. */
+/** Parses 1–2 hex digits, case-insensitive; -1 when not hex. (No regex: Espruino's `?` never matches.) */
 export function parseHex(s: string): number {
-  if (!/^[0-9a-fA-F][0-9a-fA-F]?$/.test(s)) return -1;
-  return parseInt(s, 16);
+  if (s.length < 1 || s.length > 2) return -1;
+  var n = 0;
+  for (var i = 0; i < s.length; i++) {
+    var d = HEX.indexOf(s.charAt(i).toUpperCase());
+    if (d < 0) return -1;
+    n = n * 16 + d;
+  }
+  return n;
 }
 
 /** A received line, checked and split. */

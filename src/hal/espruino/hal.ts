@@ -1,5 +1,5 @@
 // The HAL on the Espruino interpreter (ESP32, or its Linux build for tests).
-import { Hal, Log, SerialLink, Storage, HttpServer, Clock, Net, TcpSocket, RawSocket, Crypto } from '../types';
+import { Hal, System, Log, SerialLink, Storage, HttpServer, Clock, Net, TcpSocket, RawSocket, Crypto } from '../types';
 
 /** Which pins/paths a board uses; read from Storage `board.json` (written by the flash script). */
 export interface Board {
@@ -90,8 +90,10 @@ class UpgradedConnection implements RawSocket {
 
 function httpServer(): HttpServer {
   return {
-    upgrade: function (req, res: any, headers) {
+    upgrade: function (req: any, res: any, headers) {
       res.writeHead(101, headers);
+      // The request object lives as long as the connection: let its headers go (~20 JsVars).
+      delete req.headers;
       return new UpgradedConnection(req, res);
     },
     listen: function (port, handler) {
@@ -160,10 +162,26 @@ var espruinoCrypto: Crypto = {
   },
 };
 
+declare function getSerial(): string;
+
+var espruinoSystem: System = {
+  id: function () {
+    // The chip's serial (its MAC on the ESP32), hex digits only.
+    return String(getSerial()).replace(/[^0-9A-Fa-f]/g, '').toUpperCase();
+  },
+  restart: function () {
+    E.reboot();
+  },
+  freeMemory: function () {
+    var m: any = (global as any).process.memory();
+    return m.free * (m.blocksize || 14);
+  },
+};
+
 var log: Log = function (level, msg) {
   if (level !== 'debug') console.log(level + ' ' + msg);
 };
 
 export function espruinoHal(board: Board): Hal {
-  return { clock: espruinoClock, serial: serialLink(board), storage: storage(), http: httpServer(), net: espruinoNet, crypto: espruinoCrypto, log: log };
+  return { system: espruinoSystem, clock: espruinoClock, serial: serialLink(board), storage: storage(), http: httpServer(), net: espruinoNet, crypto: espruinoCrypto, log: log };
 }

@@ -1,0 +1,43 @@
+// One request as the handlers see it: method, path, query, and the body already read (bounded).
+import { HttpRequest, HttpResponse } from '../hal/types';
+import { sendJson } from './util';
+import { find } from '../core/text';
+
+export interface Ctx {
+  method: string;
+  /** The path split on "/", without the empty first part: "/claims/65537" → ["claims", "65537"]. */
+  parts: string[];
+  query: { [key: string]: string };
+  /** The request body as a binary string ('' for none). */
+  body: string;
+  req: HttpRequest;
+  res: HttpResponse;
+}
+
+/**
+ * Parses a JSON body; on failure answers 400 `{"msg":"Could not parse JSON"}` (the reference's
+ * words) and returns undefined, so a handler can `if (v === undefined) return;`.
+ */
+export function jsonBody(ctx: Ctx): any {
+  try {
+    var v = JSON.parse(ctx.body);
+    if (v !== null && v !== undefined) return v;
+  } catch (e) {
+    // fall through
+  }
+  sendJson(ctx.res, 400, { msg: 'Could not parse JSON' });
+  return undefined;
+}
+
+/** The body as form fields (`a=1&b=2`) merged over the query string, for the form endpoints. */
+export function formFields(ctx: Ctx, parse: (qs: string) => { [key: string]: string }): { [key: string]: string } {
+  var out: { [key: string]: string } = {};
+  var k: string;
+  for (k in ctx.query) out[k] = ctx.query[k];
+  var ct = ctx.req.headers['content-type'] || '';
+  if (ctx.body && find(ct, 'json') < 0) {
+    var f = parse(ctx.body);
+    for (k in f) out[k] = f[k];
+  }
+  return out;
+}

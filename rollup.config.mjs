@@ -23,7 +23,7 @@ const espruinoTslib = {
 
 const configs = [
   {
-    input: { main: 'src/main/node.ts', emulator: 'src/emulator/cli.ts' },
+    input: { main: 'src/main/node.ts', emulator: 'src/main/emulator.ts', 'bench-rapi': 'scripts/bench-rapi.ts', 'bench-http': 'scripts/bench-http.ts' },
     output: { dir: 'dist/node', format: 'cjs', sourcemap: true, chunkFileNames: 'chunk-[name].js' },
     external: nodeBuiltins,
     plugins: [typescript({ tsconfig: 'tsconfig.node.json' })],

@@ -58,10 +58,9 @@ export class Gateway {
   }
 
   start(): void {
-    var port = this.opts.httpPort || this.config.get('www_http_port');
+    var port = this.opts.httpPort === undefined ? this.config.get('www_http_port') : this.opts.httpPort;
     this.monitor.start();
     this.hal.http.listen(port, createRouter(this));
-    this.hal.log('info', 'HTTP on port ' + port);
   }
 
   /** Sends a partial status object to every live client (/ws now; MQTT later). */

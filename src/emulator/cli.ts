@@ -1,4 +1,4 @@
-// The standalone controller emulator (dist/node/emulator.js).
+// The standalone controller emulator (dist/node/emulator.js, entry point src/main/emulator.ts).
 //   --pty               make a pseudo-terminal pair (socat) and print the gateway's side: "pty: PATH"
 //   --tcp PORT          serve the serial line on TCP instead (one client at a time)
 //   --control-port N    HTTP control interface (default 8081; 0 = any free port)
@@ -103,13 +103,4 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-}
-
-// Run only as the entry point (not when a test imports the helpers above).
-// (`require` is typed by the Espruino globals too, hence the cast.)
-if ((require as any).main === module) {
-  main(process.argv.slice(2)).catch((err: Error) => {
-    console.error('emulator: ' + err.message);
-    process.exit(1);
-  });
 }

@@ -32,6 +32,8 @@ export interface HttpRequest {
   headers: { [name: string]: string };
   on(event: 'data', cb: (chunk: string) => void): void;
   on(event: 'end', cb: () => void): void;
+  /** The connection is gone (on Node also after a normal end; on Espruino after the answer). */
+  on(event: 'close', cb: () => void): void;
 }
 
 export interface HttpResponse {

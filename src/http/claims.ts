@@ -1,7 +1,6 @@
 // `/claims`, `/claims/{client}`, `/claims/target` and `/override` (ref/openevse-gateway.md §1.7).
 import { sendJson } from './util';
-import { Ctx, jsonBody } from './context';
-import { allow } from './router';
+import { Ctx, jsonBody, allow } from './context';
 import { PRIORITY_API } from '../core/evse/claims';
 import type { Gateway } from '../app';
 

@@ -3,8 +3,7 @@
 // if one is bad; controller settings (safety checks, service level, current limits, ammeter
 // calibration) are checked too and then written through RAPI, in order, before the reply.
 import { sendJson } from './util';
-import { Ctx, jsonBody } from './context';
-import { allow } from './router';
+import { Ctx, jsonBody, allow } from './context';
 import { inList } from '../core/text';
 import type { Gateway } from '../app';
 

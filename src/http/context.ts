@@ -1,7 +1,7 @@
 // One request as the handlers see it: method, path, query, and the body already read (bounded).
 import { HttpRequest, HttpResponse } from '../hal/types';
 import { sendJson } from './util';
-import { find } from '../core/text';
+import { find, inList } from '../core/text';
 
 export interface Ctx {
   method: string;
@@ -40,4 +40,12 @@ export function formFields(ctx: Ctx, parse: (qs: string) => { [key: string]: str
     for (k in f) out[k] = f[k];
   }
   return out;
+}
+
+/** Answers 405 unless `method` is one of `allowed` ("GET,POST"). */
+export function allow(ctx: Ctx, allowed: string): boolean {
+  if (inList(allowed, ctx.method)) return true;
+  ctx.res.writeHead(405, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private, no-store, must-revalidate', Allow: allowed });
+  ctx.res.end(JSON.stringify({ msg: 'Method not allowed' }));
+  return false;
 }

@@ -2,8 +2,7 @@
 // same config keys as /config, so old apps and scripts keep working. Replies are the reference's
 // plain-text ones.
 import { parseQuery, sendJson, sendText } from './util';
-import { Ctx, formFields } from './context';
-import { allow } from './router';
+import { Ctx, formFields, allow } from './context';
 import { find } from '../core/text';
 import type { Gateway } from '../app';
 

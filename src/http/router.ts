@@ -3,7 +3,7 @@
 // for every route, all the time).
 import { HttpRequest, HttpResponse } from '../hal/types';
 import { parseQuery, sendJson } from './util';
-import { Ctx } from './context';
+import { Ctx, allow } from './context';
 import { find, inList } from '../core/text';
 import { handleRapi } from './rapi';
 import { handleStatus } from './status';
@@ -52,50 +52,56 @@ export function createRouter(gw: Gateway) {
       sendJson(res, 413, { msg: 'Request body too large' });
       return;
     }
-    var ctx: Ctx = { method: req.method, parts: path.substr(1).split('/'), query: parseQuery(q < 0 ? '' : url.substr(q + 1)), body: '', req: req, res: res };
-    /** The slot is given back once: body refused, body complete, or connection gone. */
+    /** The slot is given back once: when the answer is sent, or when the client is gone. */
     var released = false;
-    active++;
-    // `end` fires once the whole body is in (Espruino and Node alike); a body that grows past the
-    // limit without a Content-Length (chunked) is refused as soon as it does.
-    req.on('data', function (chunk) {
-      if (released) return;
-      ctx.body += chunk;
-      if (ctx.body.length > MAX_BODY) {
-        released = true;
-        ctx.body = '';
-        active--;
-        sendJson(res, 413, { msg: 'Request body too large' });
-      }
-    });
-    req.on('end', function () {
+    // (a function expression: terser moves nested function declarations below their uses, and
+    // Espruino does not hoist)
+    var release = function () {
       if (released) return;
       released = true;
       active--;
+    };
+    active++;
+    // Handlers answer through this, so that the slot stays taken while they wait (for the
+    // controller, for Storage) and is freed with the answer.
+    var out: HttpResponse = {
+      writeHead: function (code, headers) {
+        res.writeHead(code, headers);
+      },
+      write: function (data) {
+        res.write(data);
+      },
+      end: function (data) {
+        release();
+        res.end(data);
+      },
+    };
+    var ctx: Ctx = { method: req.method, parts: path.substr(1).split('/'), query: parseQuery(q < 0 ? '' : url.substr(q + 1)), body: '', req: req, res: out };
+    var tooLarge = false;
+    // `end` fires once the whole body is in (Espruino and Node alike); a body that grows past the
+    // limit without a Content-Length (chunked) is refused as soon as it does.
+    req.on('data', function (chunk) {
+      if (tooLarge) return;
+      ctx.body += chunk;
+      if (ctx.body.length > MAX_BODY) {
+        tooLarge = true;
+        ctx.body = '';
+        sendJson(out, 413, { msg: 'Request body too large' });
+      }
+    });
+    req.on('end', function () {
+      if (tooLarge) return;
       try {
         route(gw, ctx);
       } catch (e) {
         gw.hal.log('error', 'HTTP ' + ctx.method + ' ' + path + ': ' + ((e as any).message || e));
-        sendJson(res, 500, { msg: 'Internal error' });
+        sendJson(out, 500, { msg: 'Internal error' });
       }
     });
-    // A client that goes away mid-body never brings 'end': without this its slot would stay taken
-    // and four such clients would shut the gateway out for good. Node emits 'close' on an abort
-    // (and after 'end'); Espruino once the response is finished, when the slot is already back.
-    (req as any).on('close', function () {
-      if (released) return;
-      released = true;
-      active--;
-    });
+    // A client that goes away before its answer never brings 'end' or an answer: without this its
+    // slot would stay taken, and four such clients would shut the gateway out for good.
+    req.on('close', release);
   };
-}
-
-/** Answers 405 unless `method` is one of `allowed` ("GET,POST"). */
-export function allow(ctx: Ctx, allowed: string): boolean {
-  if (inList(allowed, ctx.method)) return true;
-  ctx.res.writeHead(405, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private, no-store, must-revalidate', Allow: allowed });
-  ctx.res.end(JSON.stringify({ msg: 'Method not allowed' }));
-  return false;
 }
 
 function route(gw: Gateway, ctx: Ctx): void {

@@ -2,8 +2,7 @@
 // a solar or grid feed, the live house power for the shaper, the mains voltage, vehicle data.
 // Every field is checked before any is taken; the reply echoes what was taken.
 import { sendJson } from './util';
-import { Ctx, jsonBody } from './context';
-import { allow } from './router';
+import { Ctx, jsonBody, allow } from './context';
 import { inList } from '../core/text';
 import type { Gateway } from '../app';
 

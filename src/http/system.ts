@@ -1,8 +1,7 @@
 // The device-level endpoints: restart, factory reset, time, and the endpoints whose features
 // arrive with later work, which answer 501 with a clear message until then.
 import { sendJson, sendText } from './util';
-import { Ctx, jsonBody } from './context';
-import { allow } from './router';
+import { Ctx, jsonBody, allow } from './context';
 import { inList } from '../core/text';
 import type { Gateway } from '../app';
 

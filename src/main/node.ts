@@ -21,7 +21,7 @@ import { SerialLink } from '../hal/types';
 
 var args = parseArgs(process.argv.slice(2));
 var log = consoleLog(!!args.verbose);
-var port = args.port ? parseInt(args.port, 10) : 8080;
+var port = args.port !== undefined ? parseInt(args.port, 10) : 8080;
 var link: SerialLink;
 
 if (args.serial) {
@@ -31,10 +31,10 @@ if (args.serial) {
 } else {
   var emu = inProcessEmulator(nodeClock, args.fast ? 'fast' : 'real');
   link = emu.link;
-  var controlPort = args['emulator-control-port'] ? parseInt(args['emulator-control-port'], 10) : 8081;
+  var controlPort = args['emulator-control-port'] !== undefined ? parseInt(args['emulator-control-port'], 10) : 8081;
   startControlServer(emu.emulator, controlPort).then(
-    function () {
-      log('info', 'emulated controller; its control interface is on http://127.0.0.1:' + controlPort);
+    function (server) {
+      log('info', 'emulated controller; its control interface is on http://127.0.0.1:' + (server.address() as any).port);
     },
     function (err: Error) {
       log('error', 'emulator control interface on port ' + controlPort + ': ' + err.message);

@@ -6,7 +6,8 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { HttpServer, HttpHandler, HttpRequest, HttpResponse, RawSocket } from '../types';
 
-function wrapRequest(req: http.IncomingMessage, upgrading: boolean): HttpRequest {
+function wrapRequest(req: http.IncomingMessage, res: http.ServerResponse | null): HttpRequest {
+  var upgrading = !res;
   var wrapped: any = {
     method: req.method || 'GET',
     url: req.url || '/',
@@ -15,6 +16,11 @@ function wrapRequest(req: http.IncomingMessage, upgrading: boolean): HttpRequest
       // An upgrade request has no body: the bytes after its header belong to the new protocol.
       if (upgrading) {
         if (event === 'end') setImmediate(cb);
+        else if (event === 'close') req.socket.on('close', cb);
+      } else if (event === 'close') {
+        // A request's own 'close' comes as soon as its body is read; the connection's end (or
+        // the answer's) is what the HAL means.
+        (res as http.ServerResponse).on('close', cb);
       } else if (event === 'data')
         req.on('data', function (b: Buffer) {
           cb(b.toString('latin1'));
@@ -119,7 +125,7 @@ export function nodeHttpServer(onListening?: (port: number) => void): HttpServer
             res.end(d === undefined ? undefined : Buffer.from(d, 'latin1'));
           },
         };
-        handler(wrapRequest(req, false), out);
+        handler(wrapRequest(req, res), out);
       });
       server.on('upgrade', function (req: http.IncomingMessage, sock: net.Socket, head: Buffer) {
         // A reset connection emits 'error' then 'close'; without a listener 'error' would throw.
@@ -129,7 +135,7 @@ export function nodeHttpServer(onListening?: (port: number) => void): HttpServer
           var i = upgraded.indexOf(sock);
           if (i >= 0) upgraded.splice(i, 1);
         });
-        handler(wrapRequest(req, true), rawResponse(sock, head));
+        handler(wrapRequest(req, null), rawResponse(sock, head));
       });
       server.listen(port, function () {
         var addr = server && (server.address() as any);

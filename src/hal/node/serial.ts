@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import { SerialLink, Log } from '../types';
 
 /** Opens `path` at 115200 8N1. Bytes are passed as binary ('latin1') strings. */
-export function openSerial(path: string, log: Log): SerialLink {
+export function openSerial(path: string, log: Log): SerialLink & { close(): void } {
   var receiver: ((data: string) => void) | null = null;
   var port = new SerialPort({ path: path, baudRate: 115200 });
   port.on('data', function (buf: Buffer) {
@@ -19,6 +19,9 @@ export function openSerial(path: string, log: Log): SerialLink {
     },
     onData: function (cb) {
       receiver = cb;
+    },
+    close: function () {
+      if (port.isOpen) port.close();
     },
   };
 }

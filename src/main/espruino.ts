@@ -4,7 +4,16 @@ import { espruinoHal, Board } from '../hal/espruino/hal';
 import { Gateway } from '../app';
 
 var DEFAULT_BOARD: Board = { name: 'openevse_wifi_v1', rapi_serial: 'Serial2', rapi_tx: 'D17', rapi_rx: 'D16', http_port: 80 };
+/** How often the console gets a memory line (the first one 10 s after boot). */
+var MEMORY_LOG_MS = 3600000;
 
 var board: Board = global.OPENEVSE_BOARD || require('Storage').readJSON('board.json', true) || DEFAULT_BOARD;
 var gateway = new Gateway(espruinoHal(board), { httpPort: board.http_port });
 gateway.start();
+
+var logMemory = function () {
+  var m = global.process.memory();
+  console.log('memory: ' + m.usage + '/' + m.total + ' vars used');
+};
+setTimeout(logMemory, 10000);
+setInterval(logMemory, MEMORY_LOG_MS);

@@ -57,7 +57,7 @@ export class RapiClient {
     this.useSeq = opts.sequenceIds !== false;
     // The seed for sequence ids comes from the clock, as in OpenEVSE_Lib, so that a gateway
     // restart does not reuse the ids of replies still on the wire.
-    this.seq = clock.now() % 255;
+    this.seq = Math.floor(clock.now()) % 255;
     var self = this;
     link.onData(function (data) {
       self.receive(data);

@@ -15,7 +15,8 @@ export interface Board {
 
 var espruinoClock: Clock = {
   now: function () {
-    return Date.now();
+    // Espruino's Date.now() has a fraction of a millisecond; the core expects whole ms
+    return Math.floor(Date.now());
   },
   setTimeout: function (fn, ms) {
     return setTimeout(fn, ms);

@@ -157,4 +157,16 @@ describe('RapiClient', () => {
     }
     expect(seen.size).toBe(255);
   });
+
+  test('a clock with fractions of a millisecond (Espruino) still gives whole sequence ids', () => {
+    const clock = new FakeClock(1000);
+    clock.now = () => 1234567.891;
+    const link = new FakeLink();
+    const client = new RapiClient(link, clock, silentLog);
+    const got: (string | null)[] = [];
+    client.send('$GS', (err) => got.push(err));
+    expect(link.last()).toMatch(/^\$GS :[0-9A-F]{2}\^[0-9A-F]{2}$/);
+    link.feed(reply(link.last(), '$OK 01 0 01 0200'));
+    expect(got).toEqual([null]);
+  });
 });

@@ -5,4 +5,5 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: { module: 'commonjs', target: 'ES2019', isolatedModules: true } }] },
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/scripts/jest-summary.js'],
 };

@@ -70,7 +70,10 @@ async function main() {
   const port = await freePort();
 
   // Storage writes in 2 KB pieces: a script is held in RAM while it runs, a 4,000-var pool is small.
-  const board = { name: 'linux', rapi_serial: 'Serial1', rapi_path: pty, http_port: port };
+  const board = JSON.parse(fs.readFileSync(path.join(root, 'boards/linux.json'), 'utf8'));
+  delete board.description;
+  board.rapi_path = pty;
+  board.http_port = port;
   runScript('require("Storage").write("board.json", ' + JSON.stringify(JSON.stringify(board)) + ');');
   for (let off = 0; off < image.length; off += 2048) {
     const piece = image.substr(off, 2048);

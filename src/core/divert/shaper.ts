@@ -1,0 +1,225 @@
+// Current shaper (load balancing): keeps the whole house, EV included, under `current_shaper_max_pwr`
+// by capping the EV with a `max_current` claim in the ClaimsArbiter (client CLIENT_SHAPER, Safety
+// priority), as the OpenEVSE gateway does (ref/openevse-gateway.md §9):
+//   max_cur = (max_pwr [+ solar] − P) / V  (/3 three-phase)  + the amps the EV draws now.
+// Ours on top of the reference: the claim moves in whole amps and only when the value changes
+// (down at once; up only once the computed current is 1.25 A above the claim, so noise around a
+// boundary does not churn claims); a pause lasts at least `current_shaper_min_pause_time` and
+// needs 0.5 A of headroom above the minimum current to end; while paused the house load (P less
+// the EV) is smoothed, rising at once and falling with `current_shaper_smoothing_time`, so a short
+// dip does not restart the car; no data for `current_shaper_data_maxinterval` s (also right
+// after enabling) → the fail-safe pause.
+// Runs on Espruino: one class, ES5 only, time only through the Clock, one interval timer.
+// `update(watts, t)` is the whole per-sample step, so a simulator calls it directly.
+import { Clock } from '../../hal/types';
+
+/** What the shaper needs of the ClaimsArbiter (the arbiter itself, or a simulator's charger). */
+export interface ShaperSink {
+  claim(client: number, priority: number, props: any): string | null;
+  release(client: number): boolean;
+}
+
+var CLIENT_SHAPER = 0x0001000c;
+var PRIORITY_LIMIT = 1100;
+var PRIORITY_SAFETY = 5000;
+/** A: headroom above the minimum current needed to resume after a pause (ref §9). */
+var RESUME_HEADROOM = 0.5;
+/** A: a raise waits until the computed current is this much above the next whole amp. */
+var RAISE_MARGIN = 0.25;
+/** ms between staleness checks (the one timer). */
+var CHECK_MS = 2000;
+
+export class CurrentShaper {
+  /** `current_shaper_enabled` (persisted). */
+  enabled = false;
+  /** The runtime state: `enabled`, or what `/shaper?shaper=0|1` / MQTT `shaper/set` last set (not persisted). */
+  on = false;
+  maxPwr = 0;
+  smoothing = 60;
+  minPause = 300;
+  maxInterval = 120;
+  threePhase = false;
+  minCurrent = 6;
+  maxCurrent = 32;
+
+  // inputs
+  live = 0;
+  solar = 0;
+  voltage = 240;
+  evAmps = 0;
+  lastFeed = 0;
+  // outputs
+  /** A: the computed maximum (unrounded); `shaper_cur` publishes it floored. */
+  maxCur = 0;
+  /** W: the house load without the EV (live − EV amps × V), smoothed while paused. */
+  smoothed = 0;
+  /** Our claim: '' none, 'max' a max_current, 'paused' disabled at Safety, 'failsafe' disabled at Limit. */
+  claimState = '';
+  claimCurrent = 0;
+  pausedAt = 0;
+  stale = false;
+  /** Counters for the simulator and the bench: claims made and pauses started. */
+  claims = 0;
+  pauses = 0;
+
+  private since = 0;
+  private smoothedAt = 0;
+  private timer: any = null;
+  private listener: ((e: any) => void) | null = null;
+
+  constructor(private clock: Clock, private sink: ShaperSink) {}
+
+  /** Reads the shaper keys of a config object (any subset). */
+  configure(c: any): void {
+    var v: any;
+    if (typeof (v = c.current_shaper_max_pwr) === 'number') this.maxPwr = v;
+    if (typeof (v = c.current_shaper_smoothing_time) === 'number') this.smoothing = v;
+    if (typeof (v = c.current_shaper_min_pause_time) === 'number') this.minPause = v;
+    if (typeof (v = c.current_shaper_data_maxinterval) === 'number') this.maxInterval = v;
+    if (c.is_threephase !== undefined) this.threePhase = !!c.is_threephase;
+    // a change of the saved setting ends a temporary on/off; saving other keys does not
+    if (c.current_shaper_enabled !== undefined && !!c.current_shaper_enabled !== this.enabled) {
+      this.enabled = !!c.current_shaper_enabled;
+      this.setActive(this.enabled);
+    }
+  }
+
+  /** The controller's min/max current ($GC). */
+  limits(min: number, max: number): void {
+    if (min > 0) this.minCurrent = min;
+    if (max >= this.minCurrent) this.maxCurrent = max;
+  }
+
+  /** One listener gets the partial objects for /ws and MQTT. */
+  onChange(fn: (e: any) => void): void {
+    this.listener = fn;
+  }
+
+  /** Starts the one timer: the staleness check. */
+  start(): void {
+    var self = this;
+    if (!this.timer)
+      this.timer = this.clock.setInterval(function () {
+        self.check(self.clock.now());
+      }, CHECK_MS);
+  }
+
+  stop(): void {
+    if (this.timer) this.clock.clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Temporary on/off (`/shaper`, MQTT `shaper/set`); off releases our claim. Not persisted. */
+  setActive(on: boolean, t?: number): void {
+    var now = t === undefined ? this.clock.now() : t;
+    on = !!on;
+    if (on === this.on) return;
+    this.on = on;
+    this.stale = false;
+    this.since = now; // the fail-safe also covers "enabled, but no data ever came"
+    this.claimState = '';
+    this.claimCurrent = this.pausedAt = this.smoothedAt = 0;
+    if (!on) this.sink.release(CLIENT_SHAPER);
+    this.emit(this.statusFields(now));
+  }
+
+  /** Controller status (partials welcome): `amp` (mA), `voltage` (V). */
+  evse(s: any): void {
+    if (typeof s.amp === 'number') this.evAmps = s.amp > 0 ? s.amp / 1000 : 0;
+    if (typeof s.voltage === 'number' && s.voltage > 50) this.voltage = s.voltage;
+  }
+
+  /** W of solar added to the budget (ref: when divert runs on a solar feed); 0 otherwise. */
+  setSolar(watts: number): void {
+    if (typeof watts === 'number' && watts === watts) this.solar = watts > 0 ? watts : 0;
+  }
+
+  /** One live-power sample (W, the whole house including the EV) at time t (ms; default now). */
+  update(watts: number, t?: number): void {
+    var now = t === undefined ? this.clock.now() : t;
+    if (typeof watts !== 'number' || watts !== watts) return;
+    this.live = watts;
+    this.lastFeed = now;
+    if (this.stale) {
+      this.stale = false;
+      if (this.claimState === 'failsafe') this.put('paused', 0); // back under our own pause rule
+    }
+    if (this.on) this.shape(now);
+    this.emit(this.statusFields(now));
+  }
+
+  /** The staleness check (the timer, or a simulator between samples). */
+  check(t?: number): void {
+    var now = t === undefined ? this.clock.now() : t;
+    if (!this.on || this.stale) return;
+    var from = this.lastFeed > this.since ? this.lastFeed : this.since;
+    if (now - from < this.maxInterval * 1000) return;
+    this.stale = true;
+    if (this.claimState !== 'paused') this.pausedAt = now;
+    // Fail-safe: without a live reading we cannot see what the house draws, and the car at full
+    // current on top of an unknown load could trip the house's main fuse. So stop charging, at
+    // Limit (1100): above manual override (1000), RFID and OCPP, so no user action can restart the
+    // car blind, yet below Safety/Error. It is the reference's priority for this claim.
+    this.put('failsafe', 0);
+    this.emit(this.statusFields(now));
+  }
+
+  /** The /status fields (and the /ws, MQTT partial on every update). */
+  statusFields(t?: number): any {
+    var now = t === undefined ? this.clock.now() : t;
+    var cur = Math.floor(this.maxCur);
+    return {
+      shaper: this.on ? 1 : 0,
+      shaper_live_pwr: Math.round(this.live),
+      shaper_max_pwr: this.maxPwr,
+      shaper_cur: cur > 0 ? cur : 0,
+      shaper_updated: this.on && !this.stale && this.lastFeed > 0 && now - this.lastFeed < this.maxInterval * 1000,
+    };
+  }
+
+  /** The per-sample decision: cap, pause or resume. */
+  private shape(now: number): void {
+    var paused = this.claimState === 'paused' || this.claimState === 'failsafe';
+    var perAmp = this.threePhase ? this.voltage * 3 : this.voltage;
+    // The reference's "(max − P)/V + EV amps", written as the house load without the EV, so that
+    // the smoothed value while paused does not carry the power the car drew before it stopped.
+    var H = this.live - this.evAmps * perAmp;
+    if (paused && this.smoothedAt && H < this.smoothed && this.smoothing > 0)
+      this.smoothed += (H - this.smoothed) * (1 - Math.exp(-(now - this.smoothedAt) / 1000 / this.smoothing));
+    else this.smoothed = H;
+    this.smoothedAt = now;
+    this.maxCur = (this.maxPwr + this.solar - this.smoothed) / perAmp;
+    if (paused) {
+      if (now - this.pausedAt < this.minPause * 1000 || this.maxCur < this.minCurrent + RESUME_HEADROOM) return;
+      this.put('max', Math.floor(this.maxCur));
+      return;
+    }
+    if (this.maxCur < this.minCurrent) {
+      this.pausedAt = now;
+      this.pauses++;
+      this.put('paused', 0);
+      return;
+    }
+    var amps = Math.floor(this.maxCur);
+    if (this.claimState !== 'max' || amps < this.claimCurrent || this.maxCur >= this.claimCurrent + 1 + RAISE_MARGIN) this.put('max', amps);
+  }
+
+  /** Makes our claim say `state` ('max' with `amps`, 'paused', 'failsafe'); claims only on a change. */
+  private put(state: string, amps: number): void {
+    if (amps > this.maxCurrent) amps = this.maxCurrent;
+    if (state === 'max' && amps < this.minCurrent) amps = this.minCurrent;
+    if (state === this.claimState && (state !== 'max' || amps === this.claimCurrent)) return;
+    var err =
+      state === 'max'
+        ? this.sink.claim(CLIENT_SHAPER, PRIORITY_SAFETY, { max_current: amps })
+        : this.sink.claim(CLIENT_SHAPER, state === 'failsafe' ? PRIORITY_LIMIT : PRIORITY_SAFETY, { state: 'disabled' });
+    if (err) return; // refused (limits not told yet): the next sample tries again
+    this.claimState = state;
+    this.claimCurrent = state === 'max' ? amps : 0;
+    this.claims++;
+  }
+
+  private emit(e: any): void {
+    if (this.listener) this.listener(e);
+  }
+}

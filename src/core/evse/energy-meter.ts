@@ -1,0 +1,226 @@
+// Session, day, week, month, year and total energy and the relay switch count
+// (ref/openevse-gateway.md §9 Energy meter, §1.3 energy block, §1.7 /emeter). As the reference,
+// energy is integrated from the measured current (`$GG`, mA) times the configured voltage, while
+// the controller is charging; periods roll over by LOCAL date (the time zone through Tz).
+//
+// Persistence: two slots `em.a`/`em.b` with CRC (see schedule/slots.ts), written every
+// `saveMinutes` while something changed, when charging stops, at session end and on reset. A
+// power cut at any instant leaves the previous or the new copy, so the totals loaded at boot
+// never go below an earlier boot's; at most the energy of the last `saveMinutes` is lost
+// (`/emeter` import can re-copy the controller's own lifetime counter).
+//
+// Decisions where the reference is silent: a week starts on Monday (ISO); the session counter
+// is zeroed when a vehicle is plugged in (and kept after unplugging, for display); the meter
+// does not integrate gaps longer than MAX_GAP_MS (clock set by NTP, controller gone) and does not
+// roll periods while the clock is unset (before 2020).
+import type { Clock, Storage } from '../../hal/types';
+import { Tz, civil } from '../time/tz';
+import { SlotState, loadSlots, saveSlots } from '../schedule/slots';
+import { STATE_CHARGING } from './states';
+
+/** What the meter needs of the EvseMonitor. */
+export interface MeterMonitor {
+  status: { [key: string]: any };
+  onChange(fn: (changes: { [key: string]: any }) => void): void;
+}
+
+export interface EnergyMeterOptions {
+  /** Minutes between saves while energy flows (default 5). */
+  saveMinutes?: number;
+  /** Power ×3 (config `is_threephase`). */
+  threePhase?: boolean;
+}
+
+var FILE = 'em.';
+var TICK_MS = 30000;
+var MAX_GAP_MS = 120000;
+/** 2020-01-01: before it the clock is taken as not set yet. */
+var CLOCK_SET = 1577836800000;
+
+function kwh(wh: number): number {
+  return Math.round(wh) / 1000;
+}
+
+/** Wh rounded to the mWh, for storage. */
+function mwh(wh: number): number {
+  return Math.round(wh * 1000) / 1000;
+}
+
+export class EnergyMeter {
+  /** Gets the status fields when they change (for /ws and MQTT). */
+  onChange: ((e: any) => void) | null = null;
+  /** Energies in Wh. */
+  session = 0;
+  total = 0;
+  day = 0;
+  week = 0;
+  month = 0;
+  year = 0;
+  switches = 0;
+  private dayNo = -1;
+  private last = 0;
+  private power = 0;
+  private state = -1;
+  private vehicle = -1;
+  private dirty = false;
+  private savedAt: number;
+  private saveMs: number;
+  private three: boolean;
+  private st: SlotState = { gen: 0, slot: '' };
+  private sent = '';
+
+  constructor(private monitor: MeterMonitor, private clock: Clock, private tz: Tz, private storage: Storage, opts?: EnergyMeterOptions) {
+    opts = opts || {};
+    this.saveMs = (opts.saveMinutes || 5) * 60000;
+    this.three = !!opts.threePhase;
+    var v = loadSlots(storage, FILE, this.st);
+    if (v) {
+      this.session = +v.s || 0;
+      this.total = +v.t || 0;
+      this.day = +v.d || 0;
+      this.week = +v.w || 0;
+      this.month = +v.m || 0;
+      this.year = +v.y || 0;
+      this.switches = +v.n || 0;
+      this.dayNo = typeof v.k === 'number' ? v.k : -1;
+    }
+    this.last = this.savedAt = clock.now();
+    var self = this;
+    monitor.onChange(function (c) {
+      self.changed(c);
+    });
+    clock.setInterval(function () {
+      self.changed(null);
+    }, TICK_MS);
+    this.changed(monitor.status);
+  }
+
+  setThreePhase(on: boolean): void {
+    this.changed(null);
+    this.three = on;
+  }
+
+  /** The status fields: session_energy (Wh), total_* (kWh), total_switches. */
+  fields(): any {
+    this.integrate();
+    return {
+      session_energy: Math.round(this.session * 10) / 10,
+      total_energy: kwh(this.total),
+      total_day: kwh(this.day),
+      total_week: kwh(this.week),
+      total_month: kwh(this.month),
+      total_year: kwh(this.year),
+      total_switches: this.switches,
+    };
+  }
+
+  /**
+   * `/emeter` DELETE: zeroes the session and the day/week/month/year counters; `hard` also the
+   * total and the switch count; `importWh` (the controller's lifetime Wh, `$GU`) sets the total.
+   * Returns '' or a storage error (the counters are reset in RAM all the same).
+   */
+  reset(hard: boolean, importWh?: number): string {
+    this.integrate();
+    this.session = this.day = this.week = this.month = this.year = 0;
+    if (hard) this.total = this.switches = 0;
+    if (typeof importWh === 'number' && importWh >= 0) this.total = importWh;
+    this.dirty = true;
+    var err = this.save();
+    this.changed(null);
+    return err;
+  }
+
+  /** A monitor change (or null for the periodic tick): integrate, count, roll, publish, save. */
+  private changed(c: { [key: string]: any } | null): void {
+    this.integrate();
+    var s = this.monitor.status;
+    var saveNow = false;
+    if (c && c.state !== undefined && c.state !== this.state) {
+      if (c.state === STATE_CHARGING && this.state >= 0) {
+        this.switches++;
+        this.dirty = true;
+      } else if (this.state === STATE_CHARGING) saveNow = true;
+      this.state = c.state;
+    }
+    if (c && c.vehicle !== undefined && c.vehicle !== this.vehicle) {
+      if (c.vehicle && this.vehicle === 0) {
+        this.session = 0;
+        this.dirty = true;
+      } else if (!c.vehicle) saveNow = true;
+      this.vehicle = c.vehicle;
+    }
+    this.power = s.state === STATE_CHARGING && s.evse_connected !== 0 ? ((s.amp || 0) / 1000) * (s.voltage || 0) * (this.three ? 3 : 1) : 0;
+    var now = this.clock.now();
+    if (this.dirty && (saveNow || now - this.savedAt >= this.saveMs)) this.save();
+    if (this.onChange) {
+      var f = this.fields();
+      var key = JSON.stringify(f);
+      if (key !== this.sent) {
+        this.sent = key;
+        this.onChange(f);
+      }
+    }
+  }
+
+  /**
+   * Adds the energy since the last call at the power then in force; when a local midnight lies
+   * in between, the part before it counts for the old day, then the periods roll.
+   */
+  private integrate(): void {
+    var now = this.clock.now();
+    var dt = now - this.last;
+    var ok = dt > 0 && dt <= MAX_GAP_MS && this.power > 0;
+    if (now >= CLOCK_SET) {
+      var d = Math.floor(this.tz.toLocal(now) / 86400000);
+      if (d !== this.dayNo) {
+        if (this.dayNo >= 0) {
+          var mid = this.tz.fromLocal(d * 86400000);
+          if (ok && mid > this.last && mid <= now) {
+            this.add(mid - this.last);
+            this.last = mid;
+          }
+          var a = civil(this.dayNo);
+          var b = civil(d);
+          this.day = 0;
+          if (Math.floor((d + 3) / 7) !== Math.floor((this.dayNo + 3) / 7)) this.week = 0;
+          if (a[1] !== b[1] || a[0] !== b[0]) this.month = 0;
+          if (a[0] !== b[0]) this.year = 0;
+        }
+        this.dayNo = d;
+        this.dirty = true;
+      }
+    }
+    if (ok) this.add(now - this.last);
+    this.last = now;
+  }
+
+  private add(ms: number): void {
+    var wh = (this.power * ms) / 3600000;
+    this.session += wh;
+    this.total += wh;
+    this.day += wh;
+    this.week += wh;
+    this.month += wh;
+    this.year += wh;
+    this.dirty = true;
+  }
+
+  private save(): string {
+    var r = mwh;
+    var err = saveSlots(this.storage, FILE, this.st, {
+      s: r(this.session),
+      t: r(this.total),
+      d: r(this.day),
+      w: r(this.week),
+      m: r(this.month),
+      y: r(this.year),
+      n: this.switches,
+      k: this.dayNo,
+    });
+    if (!err) {
+      this.dirty = false;
+      this.savedAt = this.clock.now();
+    }
+    return err;
+  }
+}

@@ -1,0 +1,134 @@
+// The event log (ref/openevse-gateway.md §1.7 /logs, §9 Event log): one entry per EVSE state
+// change, kept on the device as a ring of small Storage files, one per block: `elog<slot>` with
+// slot = block % blocks, each starting "#<block>\n", then one CSV line per entry:
+//     time(epoch s),type(i|n|w),managerState(a|d),evseState,evseFlags,pilot,energy,elapsed,
+//     temperature,temperatureMax,divertMode,shaper          (a temperature may be empty = false)
+// Writing block N+blocks reuses N's file, which drops the oldest block. No index file: the blocks
+// present are found at boot by reading each file's header. The device keeps no entry in RAM;
+// an append rewrites one file of at most perBlock lines (~3 KB at 50), a few times a day.
+// A power cut while a block is written may lose that block's newest line(s); lines that do not
+// parse are skipped, a block whose header is torn is left out.
+import type { Clock, Storage } from '../../hal/types';
+import { isError } from './states';
+
+export interface EventLogOptions {
+  /** Entries per block (default 50). */
+  perBlock?: number;
+  /** Blocks kept (default 10). */
+  blocks?: number;
+}
+
+/** What the caller knows at a state change; `time` and `type` are added here. */
+export interface EventEntry {
+  managerState: string;
+  evseState: number;
+  evseFlags: number;
+  pilot: number;
+  energy: number;
+  elapsed: number;
+  temperature: number | false;
+  temperatureMax: number | false;
+  divertMode: number;
+  shaper: number;
+}
+
+var NAMES = ['time', 'type', 'managerState', 'evseState', 'evseFlags', 'pilot', 'energy', 'elapsed', 'temperature', 'temperatureMax', 'divertMode', 'shaper'];
+
+export class EventLog {
+  /** Lowest and highest block present (-1 when empty). */
+  min = -1;
+  max = -1;
+  private count = 0;
+  private perBlock: number;
+  private blocks: number;
+
+  constructor(private storage: Storage, private clock: Clock, opts?: EventLogOptions) {
+    opts = opts || {};
+    this.perBlock = opts.perBlock || 50;
+    this.blocks = opts.blocks || 10;
+    for (var s = 0; s < this.blocks; s++) {
+      var n = this.header(s);
+      if (n < 0) continue;
+      if (this.min < 0 || n < this.min) this.min = n;
+      if (n > this.max) this.max = n;
+    }
+    // a ring can hold older headers than a full ring back when files were left by a larger setting
+    if (this.max >= 0 && this.min < this.max - this.blocks + 1) this.min = this.max - this.blocks + 1;
+    if (this.max >= 0) {
+      var text = storage.read('elog' + (this.max % this.blocks)) || '';
+      for (var i = text.indexOf('\n'); i >= 0 && i < text.length - 1; i = text.indexOf('\n', i + 1)) this.count++;
+    }
+  }
+
+  /** Appends one entry (call on each EVSE state change). */
+  add(e: EventEntry): void {
+    var st = e.evseState;
+    var line =
+      Math.floor(this.clock.now() / 1000) +
+      ',' +
+      (isError(st) ? 'w' : 'i') +
+      ',' +
+      (e.managerState === 'disabled' ? 'd' : 'a') +
+      ',' +
+      [st, e.evseFlags, e.pilot, e.energy, e.elapsed, e.temperature === false ? '' : e.temperature, e.temperatureMax === false ? '' : e.temperatureMax, e.divertMode, e.shaper].join(',') +
+      '\n';
+    var name: string;
+    var text: string;
+    if (this.max < 0 || this.count >= this.perBlock) {
+      this.max++;
+      if (this.min < 0) this.min = this.max;
+      if (this.max - this.min >= this.blocks) this.min = this.max - this.blocks + 1;
+      name = 'elog' + (this.max % this.blocks);
+      text = '#' + this.max + '\n' + line;
+      this.count = 0;
+    } else {
+      name = 'elog' + (this.max % this.blocks);
+      text = (this.storage.read(name) || '#' + this.max + '\n') + line;
+    }
+    this.count++;
+    try {
+      this.storage.write(name, text);
+    } catch (err) {
+      // a full flash must not stop the gateway; the entry is lost
+    }
+  }
+
+  /** `/logs`: {min, max} (both 0 when empty, as a fresh reference log). */
+  range(): any {
+    return { min: this.min < 0 ? 0 : this.min, max: this.max < 0 ? 0 : this.max };
+  }
+
+  /** `/logs/{i}`: the entries of block i, or null when it is not kept ("Block out of range"). */
+  block(i: number): any[] | null {
+    if (this.max < 0 && i === 0) return [];
+    if (!(i >= this.min && i <= this.max) || i % 1 !== 0) return null;
+    var slot = i % this.blocks;
+    if (this.header(slot) !== i) return null;
+    var lines = (this.storage.read('elog' + slot) || '').split('\n');
+    var out: any[] = [];
+    for (var l = 1; l < lines.length; l++) {
+      var f = lines[l].split(',');
+      if (f.length !== NAMES.length) continue;
+      var o: any = {};
+      for (var k = 0; k < NAMES.length; k++) {
+        var v: any = f[k];
+        if (k === 0) v = new Date(+v * 1000).toISOString().substr(0, 19) + 'Z';
+        else if (k === 1) v = v === 'w' ? 'warning' : v === 'n' ? 'notification' : 'information';
+        else if (k === 2) v = v === 'd' ? 'disabled' : 'active';
+        else v = v === '' ? false : +v;
+        o[NAMES[k]] = v;
+      }
+      if (!isNaN(o.evseState)) out.push(o);
+    }
+    return out;
+  }
+
+  /** The block number in slot s's header, or -1. */
+  private header(s: number): number {
+    var t = this.storage.read('elog' + s);
+    if (!t || t.charAt(0) !== '#') return -1;
+    var nl = t.indexOf('\n');
+    var n = nl > 1 ? t.substring(1, nl) : '';
+    return /^[0-9]+$/.test(n) ? parseInt(n, 10) : -1;
+  }
+}

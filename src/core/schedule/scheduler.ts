@@ -1,0 +1,355 @@
+// Weekly timers (ref/openevse-gateway.md §1.7 /schedule, §9 Scheduler): up to 50 events
+// {id, state, time, days}; the state of the latest event holds until the next one, claimed at
+// Timer priority (100). Times are local wall times through the configured POSIX TZ.
+//
+// Decisions where the reference is silent:
+// - DST: an event time that does not exist that day (02:30 on a US spring-forward Sunday) fires
+//   at the instant of the jump (03:00 local), so events keep their order; a time that happens
+//   twice (01:30 on a fall-back day) fires once, at its first occurrence.
+// - Start window: an "active" event starts a pseudo-random 0..scheduler_start_window s AFTER its
+//   time (never before: a cheap tariff starting at 00:30 must not be anticipated); "disabled"
+//   events are exact. The delay is derived from a per-boot random seed and the event instant,
+//   so it needs no state and is the same whenever it is recomputed.
+// - `/schedule/plan` gives current_event and next_event only (a full week's list can be 350
+//   objects: too big for the device).
+// - The seed's DELAY TIMER (start/stop) is expressed as two events of this scheduler (active at
+//   the start time, disabled at the stop time, every day), not the controller's `$ST`: `$ST`
+//   makes the controller sleep by itself, which the claims arbiter would undo (it re-applies the
+//   target when the controller drifts), and the controller's RTC knows no time zone or DST.
+//   The gateway should send `$ST 0 0 0 0` once at boot so that an old controller timer cannot
+//   fight the arbiter.
+// - Per-event `feature`/`limit` (reference HEAD) are not supported; those fields are ignored.
+//
+// Memory: in RAM an event is one packed number ((id*2 + active)*128 + days)*131072 + seconds,
+// so 50 events cost ~50 JsVars instead of ~300 for objects (stored as [id, active, days, s]).
+import type { Clock, Storage } from '../../hal/types';
+import { CLIENT_SCHEDULE, PRIORITY_TIMER } from '../evse/claims';
+import { Tz, civil } from '../time/tz';
+import { SlotState, loadSlots, saveSlots } from './slots';
+
+export var MAX_EVENTS = 50;
+export var DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+var WEEK = 604800;
+var DAY = 86400;
+/** Ids fit the packing (2^26 - 1). */
+var MAX_ID = 67108863;
+/** Longest sleep between evaluations, so that a clock set by NTP is noticed soon. */
+var MAX_WAIT_MS = 60000;
+var FILE = 'sched.';
+
+export interface SchedulerClaims {
+  claim(client: number, priority: number, props: any): string | null;
+  release(client: number): boolean;
+}
+
+export interface SchedulerOptions {
+  /** `scheduler_start_window` in seconds (default 600). */
+  window?: number;
+  /** Random source in [0,1) for the start-window seed (tests). */
+  random?: () => number;
+}
+
+/** One field of a packed event: 0 id, 1 active (1/0), 2 days bitmask (bit 0 = Sunday), 3 seconds. */
+function field(k: number, which: number): number {
+  var secs = k % 131072;
+  var rest = (k - secs) / 131072;
+  var days = rest % 128;
+  rest = (rest - days) / 128;
+  switch (which) {
+    case 0:
+      return Math.floor(rest / 2);
+    case 1:
+      return rest % 2;
+    case 2:
+      return days;
+  }
+  return secs;
+}
+
+function two(n: number): string {
+  return (n < 10 ? '0' : '') + n;
+}
+
+/** "HH:MM:SS" of seconds in the day. */
+export function timeString(secs: number): string {
+  return two(Math.floor(secs / 3600)) + ':' + two(Math.floor(secs / 60) % 60) + ':' + two(secs % 60);
+}
+
+export class Scheduler {
+  /** `schedule_version`: +1 on every change of the events. */
+  version = 0;
+  /** `schedule_plan_version`: +1 whenever the current or next event changes. */
+  planVersion = 0;
+  /** Gets `{schedule_version}` / `{schedule_plan_version}` partials (for /ws and MQTT). */
+  onChange: ((e: any) => void) | null = null;
+  private ev: number[] = [];
+  private st: SlotState = { gen: 0, slot: '' };
+  private window: number;
+  private seed: number;
+  private timer: any = null;
+  private onTimer: () => void;
+  private claimed = '';
+  private planKey = -1;
+  // results of scan(): previous (<= cur) and next (> cur) event, by index and week offset
+  private pi = -1;
+  private po = 0;
+  private ni = -1;
+  private no = 0;
+
+  constructor(private claims: SchedulerClaims, private clock: Clock, private tz: Tz, private storage: Storage, opts?: SchedulerOptions) {
+    opts = opts || {};
+    this.window = opts.window === undefined ? 600 : opts.window;
+    this.seed = Math.floor((opts.random || Math.random)() * 1000003);
+    var v = loadSlots(storage, FILE, this.st);
+    // stored as [id, active, days, seconds] rows: a packed number has up to 16 digits, more than
+    // a float is sure to print exactly in JSON on every host
+    if (v && v.e instanceof Array) {
+      for (var i = 0; i < v.e.length && i < MAX_EVENTS; i++) {
+        var r = v.e[i];
+        if (r instanceof Array && r.length === 4 && r[0] >= 0 && r[0] <= MAX_ID && r[2] > 0 && r[2] < 128 && r[3] >= 0 && r[3] < DAY)
+          this.ev.push(((r[0] * 2 + (r[1] ? 1 : 0)) * 128 + r[2]) * 131072 + r[3]);
+      }
+    }
+    var self = this;
+    this.onTimer = function () {
+      self.timer = null;
+      self.update();
+    };
+  }
+
+  /** Config `scheduler_start_window` changed. */
+  setWindow(seconds: number): void {
+    this.window = seconds > 0 ? seconds : 0;
+    this.update();
+  }
+
+  /** `/schedule` (all events) or `/schedule/{id}` (one, or null). */
+  list(id?: number): any {
+    var out: any[] = [];
+    for (var i = 0; i < this.ev.length; i++) {
+      var k = this.ev[i];
+      if (id !== undefined && field(k, 0) !== id) continue;
+      var days: string[] = [];
+      for (var d = 0; d < 7; d++) if (field(k, 2) & (1 << d)) days.push(DAY_NAMES[d]);
+      var o = { id: field(k, 0), state: field(k, 1) ? 'active' : 'disabled', time: timeString(field(k, 3)), days: days };
+      if (id !== undefined) return o;
+      out.push(o);
+    }
+    return id === undefined ? out : null;
+  }
+
+  /**
+   * Adds or replaces events: `body` is one event or an array of them (batch upsert); `id`, when
+   * given, is the id from the path (`/schedule/{id}`). All are checked first; on any error
+   * nothing changes and the message says why.
+   */
+  set(body: any, id?: number): string | null {
+    var items = body instanceof Array ? body : [body];
+    if (id !== undefined && body instanceof Array) return 'expected one event';
+    var ev = this.ev.slice();
+    for (var i = 0; i < items.length; i++) {
+      var e = items[i];
+      var at = 'event ' + i + ': ';
+      if (!e || typeof e !== 'object' || e instanceof Array) return at + 'must be an object';
+      var eid = id !== undefined ? id : e.id;
+      if (typeof eid === 'string' && /^[0-9]+$/.test(eid)) eid = parseInt(eid, 10);
+      if (typeof eid !== 'number' || eid % 1 !== 0 || eid < 0 || eid > MAX_ID) return at + 'id must be a whole number from 0 to ' + MAX_ID;
+      if (e.state !== 'active' && e.state !== 'disabled') return at + 'state must be "active" or "disabled"';
+      var t = typeof e.time === 'string' ? e.time.split(':') : [];
+      var secs = 0;
+      for (var j = 0; j < t.length; j++) {
+        var n = /^[0-9]+$/.test(t[j]) && t[j].length <= 2 ? parseInt(t[j], 10) : NaN;
+        if (!(n < (j ? 60 : 24))) t = [];
+        secs = secs * 60 + n;
+      }
+      if (t.length === 2) secs *= 60;
+      if (t.length < 2 || t.length > 3) return at + 'time must be "HH:MM" or "HH:MM:SS"';
+      var days = 0;
+      if (!(e.days instanceof Array) || !e.days.length) return at + 'days must be a list of day names';
+      for (j = 0; j < e.days.length; j++) {
+        var dn = typeof e.days[j] === 'string' ? e.days[j].toLowerCase() : '';
+        var d = 0;
+        while (d < 7 && (dn.length < 3 || DAY_NAMES[d].substr(0, dn.length) !== dn)) d++;
+        if (d === 7) return at + 'unknown day ' + JSON.stringify(e.days[j]);
+        days |= 1 << d;
+      }
+      var k = ((eid * 2 + (e.state === 'active' ? 1 : 0)) * 128 + days) * 131072 + secs;
+      for (j = 0; j < ev.length && field(ev[j], 0) !== eid; j++);
+      if (j < ev.length) ev[j] = k;
+      else if (ev.length >= MAX_EVENTS) return 'too many events (max ' + MAX_EVENTS + ')';
+      else ev.push(k);
+    }
+    return this.commit(ev);
+  }
+
+  /** `DELETE /schedule/{id}`: false when there is no such event. */
+  remove(id: number): boolean {
+    var ev = this.ev.slice();
+    for (var i = 0; i < ev.length; i++) {
+      if (field(ev[i], 0) === id) {
+        ev.splice(i, 1);
+        return this.commit(ev) === null;
+      }
+    }
+    return false;
+  }
+
+  /** Status fields: schedule_version, schedule_plan_version. */
+  statusFields(): any {
+    return { schedule_version: this.version, schedule_plan_version: this.planVersion };
+  }
+
+  /**
+   * `/schedule/plan`: where we are in the (local) week and the current and next events, each
+   * {id, state, time, day (0 = Sunday), offset (s into the week), start_offset (offset plus the
+   * start-window delay), diff (s from now to its start, negative when past), duration (s until
+   * the event after it)}. Events are null when there are none.
+   */
+  plan(): any {
+    var now = this.clock.now();
+    var cur = this.here(now);
+    var out: any = { current_day: Math.floor(cur / DAY), current_offset: cur, next_event_delay: null, current_event: null, next_event: null };
+    if (!this.ev.length) return out;
+    this.find(now, cur);
+    var pi = this.pi;
+    var po = this.po;
+    var ni = this.ni;
+    var no = this.no;
+    var nextAt = this.start(ni, no, now, cur);
+    out.next_event_delay = Math.round((nextAt - now) / 1000);
+    out.current_event = this.describe(pi, po, now, cur, nextAt);
+    this.scan(no); // the event after the next one
+    out.next_event = this.describe(ni, no, now, cur, this.start(this.ni, this.no, now, cur));
+    return out;
+  }
+
+  /**
+   * Works out the current event, claims its state (or releases the claim when there are no
+   * events) and sleeps until the next one. Call after the clock or the time zone changed.
+   */
+  update(): void {
+    var now = this.clock.now();
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.ev.length) {
+      if (this.claimed) this.claims.release(CLIENT_SCHEDULE);
+      this.claimed = '';
+      this.planChanged(-1);
+      return;
+    }
+    var cur = this.here(now);
+    this.find(now, cur);
+    var pi = this.pi;
+    var po = this.po;
+    var ni = this.ni;
+    var no = this.no;
+    var state = field(this.ev[pi], 1);
+    var pStart = this.start(pi, po, now, cur);
+    var at = this.start(ni, no, now, cur);
+    if (state && now < pStart) {
+      // an active event inside its start window: the one before it still holds
+      this.scan(po - 1);
+      state = field(this.ev[this.pi], 1);
+      at = pStart;
+    }
+    this.claimed = state ? 'active' : 'disabled';
+    this.claims.claim(CLIENT_SCHEDULE, PRIORITY_TIMER, { state: this.claimed });
+    this.planChanged(field(this.ev[pi], 0) * WEEK + ((po % WEEK) + WEEK) % WEEK);
+    this.timer = this.clock.setTimeout(this.onTimer, Math.max(1, Math.min(at - now, MAX_WAIT_MS)));
+  }
+
+  /** Seconds into the local week (Sunday 00:00) at `now`. */
+  private here(now: number): number {
+    var ls = Math.floor(this.tz.toLocal(now) / 1000);
+    return civil(Math.floor(ls / DAY))[3] * DAY + (((ls % DAY) + DAY) % DAY);
+  }
+
+  /** scan() for `cur`, then skips a "next" event whose instant is already past (DST overlap). */
+  private find(now: number, cur: number): void {
+    this.scan(cur);
+    for (var guard = 0; guard < 8 && this.at(this.no, now, cur) <= now; guard++) this.scan(this.no);
+  }
+
+  /**
+   * Sets pi/po to the latest event at or before week offset `cur` and ni/no to the first one
+   * after it (offsets from the start of this week: < 0 last week, >= WEEK next week).
+   */
+  private scan(cur: number): void {
+    var base = Math.floor(cur / WEEK) * WEEK;
+    cur -= base;
+    this.pi = this.ni = -1;
+    var bestP = -1e9;
+    var bestN = 1e9;
+    for (var i = 0; i < this.ev.length; i++) {
+      var k = this.ev[i];
+      var days = field(k, 2);
+      var secs = field(k, 3);
+      for (var d = 0; d < 7; d++) {
+        if (!(days & (1 << d))) continue;
+        var off = d * DAY + secs;
+        var p = off <= cur ? off : off - WEEK;
+        var n = off > cur ? off : off + WEEK;
+        if (p > bestP) {
+          bestP = p;
+          this.pi = i;
+        }
+        if (n < bestN) {
+          bestN = n;
+          this.ni = i;
+        }
+      }
+    }
+    this.po = bestP + base;
+    this.no = bestN + base;
+  }
+
+  /** The UTC instant of week offset `off` relative to the week holding `now` (at `cur`). */
+  private at(off: number, now: number, cur: number): number {
+    var local = Math.floor(this.tz.toLocal(now) / 1000) - cur + off;
+    return this.tz.fromLocal(local * 1000);
+  }
+
+  /** When event i at offset `off` takes effect: its instant, plus the start window if active. */
+  private start(i: number, off: number, now: number, cur: number): number {
+    var t = this.at(off, now, cur);
+    if (this.window > 0 && field(this.ev[i], 1)) t += ((this.seed + Math.floor(t / 60000) * 7919) % this.window) * 1000;
+    return t;
+  }
+
+  private describe(i: number, off: number, now: number, cur: number, nextAt: number): any {
+    var k = this.ev[i];
+    var o = ((off % WEEK) + WEEK) % WEEK;
+    var t = this.at(off, now, cur);
+    var s = this.start(i, off, now, cur);
+    return {
+      id: field(k, 0),
+      state: field(k, 1) ? 'active' : 'disabled',
+      time: timeString(field(k, 3)),
+      day: Math.floor(o / DAY),
+      offset: o,
+      start_offset: o + Math.round((s - t) / 1000),
+      diff: Math.round((s - now) / 1000),
+      duration: Math.round((nextAt - s) / 1000),
+    };
+  }
+
+  private planChanged(key: number): void {
+    if (key === this.planKey) return;
+    this.planKey = key;
+    this.planVersion++;
+    if (this.onChange) this.onChange({ schedule_plan_version: this.planVersion });
+  }
+
+  /** Saves `ev` and makes it current; null, or why not (nothing changed then). */
+  private commit(ev: number[]): string | null {
+    var rows: number[][] = [];
+    for (var i = 0; i < ev.length; i++) rows.push([field(ev[i], 0), field(ev[i], 1), field(ev[i], 2), field(ev[i], 3)]);
+    var err = saveSlots(this.storage, FILE, this.st, { e: rows });
+    if (err) return err;
+    this.ev = ev;
+    this.version++;
+    if (this.onChange) this.onChange({ schedule_version: this.version });
+    this.update();
+    return null;
+  }
+}

@@ -1,0 +1,71 @@
+import { EventLog, EventEntry } from '../../../src/core/evse/event-log';
+import { FakeClock } from '../../helpers/fake-clock';
+import { MemStorage } from '../schedule/helpers';
+
+const entry = (state: number, extra: Partial<EventEntry> = {}): EventEntry => ({
+  managerState: 'active',
+  evseState: state,
+  evseFlags: 256,
+  pilot: 32,
+  energy: 1234.5,
+  elapsed: 60,
+  temperature: 25.5,
+  temperatureMax: 30,
+  divertMode: 1,
+  shaper: 0,
+  ...extra,
+});
+
+describe('EventLog', () => {
+  test('empty, one entry, entry shape', () => {
+    const clock = new FakeClock(Date.parse('2026-06-10T12:00:00Z'));
+    const st = new MemStorage();
+    const log = new EventLog(st, clock);
+    expect(log.range()).toEqual({ min: 0, max: 0 });
+    expect(log.block(0)).toEqual([]);
+    expect(log.block(1)).toBeNull();
+    log.add(entry(3));
+    log.add(entry(6, { managerState: 'disabled', temperature: false }));
+    expect(log.block(0)).toEqual([
+      { time: '2026-06-10T12:00:00Z', type: 'information', managerState: 'active', evseState: 3, evseFlags: 256, pilot: 32, energy: 1234.5, elapsed: 60, temperature: 25.5, temperatureMax: 30, divertMode: 1, shaper: 0 },
+      { time: '2026-06-10T12:00:00Z', type: 'warning', managerState: 'disabled', evseState: 6, evseFlags: 256, pilot: 32, energy: 1234.5, elapsed: 60, temperature: false, temperatureMax: 30, divertMode: 1, shaper: 0 },
+    ]);
+  });
+
+  test('bounded: old blocks dropped, state survives a reboot, torn writes tolerated', () => {
+    const clock = new FakeClock(Date.parse('2026-06-10T12:00:00Z'));
+    const st = new MemStorage();
+    let log = new EventLog(st, clock, { perBlock: 5, blocks: 3 });
+    for (let i = 0; i < 23; i++) {
+      clock.advance(60000);
+      log.add(entry(i % 2 ? 3 : 2, { elapsed: i }));
+    }
+    // 23 entries in blocks of 5: blocks 0..4, only 2..4 kept
+    expect(log.range()).toEqual({ min: 2, max: 4 });
+    expect(log.block(1)).toBeNull();
+    expect(log.block(5)).toBeNull();
+    expect(log.block(2)!.map((e) => e.elapsed)).toEqual([10, 11, 12, 13, 14]);
+    expect(log.block(4)!.map((e) => e.elapsed)).toEqual([20, 21, 22]);
+    expect(Object.keys(st.files).sort()).toEqual(['elog0', 'elog1', 'elog2']);
+    // reboot: same view, appends continue in block 4
+    log = new EventLog(st, clock, { perBlock: 5, blocks: 3 });
+    expect(log.range()).toEqual({ min: 2, max: 4 });
+    log.add(entry(1, { elapsed: 23 }));
+    log.add(entry(1, { elapsed: 24 }));
+    log.add(entry(1, { elapsed: 25 }));
+    expect(log.block(4)!.map((e) => e.elapsed)).toEqual([20, 21, 22, 23, 24]);
+    expect(log.range()).toEqual({ min: 3, max: 5 });
+    // a torn write: the newest line is cut, the rest of the block reads
+    st.tearNext = true;
+    log.add(entry(1, { elapsed: 26 }));
+    const after = new EventLog(st, clock, { perBlock: 5, blocks: 3 });
+    expect(after.range()).toEqual({ min: 3, max: 5 });
+    const b5 = after.block(5)!;
+    expect(b5.length).toBeLessThanOrEqual(2);
+    expect(b5[0].elapsed).toBe(25);
+    // thousands of entries stay within the bound
+    for (let i = 0; i < 2000; i++) after.add(entry(3));
+    expect(Object.keys(st.files)).toHaveLength(3);
+    for (const k of Object.keys(st.files)) expect(st.files[k].split('\n').length).toBeLessThanOrEqual(7);
+  });
+});

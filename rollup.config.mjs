@@ -5,6 +5,8 @@
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
 import path from 'node:path';
+import fs from 'node:fs';
+import zlib from 'node:zlib';
 
 const nodeBuiltins = (id) => id.startsWith('node:') || ['serialport', 'fs', 'path', 'http', 'net', 'child_process', 'os'].includes(id);
 
@@ -23,7 +25,7 @@ const espruinoTslib = {
 
 const configs = [
   {
-    input: { main: 'src/main/node.ts', emulator: 'src/main/emulator.ts', 'bench-rapi': 'scripts/bench-rapi.ts', 'bench-http': 'scripts/bench-http.ts' },
+    input: { main: 'src/main/node.ts', emulator: 'src/main/emulator.ts', 'bench-rapi': 'scripts/bench-rapi.ts', 'bench-http': 'scripts/bench-http.ts', 'divert-sim': 'scripts/divert-sim.ts', 'divert-report': 'scripts/divert-report.ts' },
     output: { dir: 'dist/node', format: 'cjs', sourcemap: true, chunkFileNames: 'chunk-[name].js' },
     external: nodeBuiltins,
     plugins: [typescript({ tsconfig: 'tsconfig.node.json' })],
@@ -48,5 +50,49 @@ const configs = [
   },
 ];
 
-// BUILD=node or BUILD=esp32 builds one of the two.
-export default configs.filter((c, i) => !process.env.BUILD || process.env.BUILD === (i === 0 ? 'node' : 'esp32'));
+// The web UI (web/): one page with the CSS and the script inlined (one request), gzipped. The gateway
+// serves dist/web/index.html.gz as it is, with Content-Encoding: gzip (src/http/static.ts).
+const preactFiles = {
+  preact: 'node_modules/preact/dist/preact.module.js',
+  'preact/hooks': 'node_modules/preact/hooks/dist/hooks.module.js',
+};
+const webPage = {
+  name: 'web-page',
+  resolveId(id) {
+    return preactFiles[id] ? path.resolve(preactFiles[id]) : null;
+  },
+  generateBundle(_opts, bundle) {
+    const js = bundle['app.js'].code.replace(/<\/script/gi, '<\\/script');
+    delete bundle['app.js'];
+    const css = fs
+      .readFileSync('web/style.css', 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/\s+/g, ' ')
+      .replace(/\s*([{};:,>])\s*/g, '$1')
+      .trim();
+    const html = fs
+      .readFileSync('web/index.html', 'utf8')
+      .replace(/\n/g, '')
+      .replace('/*CSS*/', () => css)
+      .replace('/*JS*/', () => js);
+    const gz = zlib.gzipSync(html, { level: 9 });
+    this.emitFile({ type: 'asset', fileName: 'index.html', source: html });
+    this.emitFile({ type: 'asset', fileName: 'index.html.gz', source: gz });
+    // everything the browser fetches on first load is this one file
+    console.log('web UI: dist/web/index.html.gz ' + (gz.length / 1024).toFixed(1) + ' KB gzipped (' + (html.length / 1024).toFixed(1) + ' KB raw), the whole first load');
+  },
+};
+configs.push({
+  input: { app: 'web/main.tsx' },
+  output: { dir: 'dist/web', format: 'iife' },
+  onwarn: failOnTypeErrors,
+  plugins: [
+    webPage,
+    typescript({ tsconfig: 'web/tsconfig.json', include: ['web/**/*.ts', 'web/**/*.tsx'], outDir: 'dist/web', noEmitOnError: false }),
+    terser({ ecma: 2019, compress: { passes: 2 }, mangle: true, format: { comments: false } }),
+  ],
+});
+
+// BUILD=node, BUILD=esp32 or BUILD=web builds one of the three.
+const names = ['node', 'esp32', 'web'];
+export default configs.filter((c, i) => !process.env.BUILD || process.env.BUILD === names[i]);

@@ -11,6 +11,7 @@ import { handleConfig } from './config';
 import { handleClaims, handleOverride } from './claims';
 import { handleSystem } from './system';
 import { handleForm } from './forms';
+import { serveStatic } from './static';
 import type { Gateway } from '../app';
 
 /** Bodies larger than this are refused with 413 before they are read (the reference: 8196). */
@@ -144,5 +145,7 @@ function route(gw: Gateway, ctx: Ctx): void {
     default:
       if (handleSystem(gw, ctx)) return;
   }
+  // `/` and any other unknown GET: the web UI (its routes live after the #)
+  if (serveStatic(gw, ctx)) return;
   sendJson(ctx.res, 404, { msg: 'Not found' });
 }

@@ -17,6 +17,8 @@ import { consoleLog } from '../hal/node/log';
 import { inProcessEmulator } from '../emulator/in-process';
 import { startControlServer } from '../emulator/control-server';
 import { Gateway } from '../app';
+import { setAssetSource } from '../http/static';
+import * as path from 'node:path';
 import { SerialLink } from '../hal/types';
 
 var args = parseArgs(process.argv.slice(2));
@@ -43,6 +45,8 @@ if (args.serial) {
 }
 
 var storage = folderStorage(args.data || 'data');
+// The web UI as the build leaves it (dist/web beside dist/node); on the device it is in Storage.
+setAssetSource(folderStorage(path.join(__dirname, '..', 'web')));
 var gateway = new Gateway(
   {
     system: nodeSystem(storage),

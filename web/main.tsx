@@ -1,0 +1,58 @@
+// The app shell: header, navigation by location hash, and the small pieces every screen uses.
+import { h, render, Fragment } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { connect, useStatus, online } from './api';
+import { Charge } from './charge';
+import { Settings, WifiSetup } from './settings';
+import { System } from './system';
+
+function useHash(): string {
+  var s = useState(location.hash);
+  useEffect(function () {
+    var f = function () {
+      s[1](location.hash);
+    };
+    addEventListener('hashchange', f);
+    return function () {
+      removeEventListener('hashchange', f);
+    };
+  }, []);
+  return s[0];
+}
+
+var SCREENS = [
+  ['', 'Charge'],
+  ['settings', 'Settings'],
+  ['system', 'System'],
+];
+
+function App() {
+  var st = useStatus();
+  var parts = useHash().replace(/^#\/?/, '').split('/');
+  var screen = parts[0];
+  // first run: a gateway in access-point mode starts on the WiFi setup
+  if (!screen && st.mode === 'AP' && !sessionStorage.getItem('skipSetup')) screen = 'setup';
+  return (
+    <Fragment>
+      <header>
+        <h1>OpenEVSE</h1>
+        <nav>
+          {SCREENS.map(function (s) {
+            return (
+              <a href={'#/' + s[0]} aria-current={screen === s[0] ? 'page' : undefined}>
+                {s[1]}
+              </a>
+            );
+          })}
+        </nav>
+        <span class={'dot' + (online.ws ? ' on' : '')} title={online.ws ? 'live' : 'offline'} />
+      </header>
+      <main>
+        {screen === 'settings' ? <Settings section={parts[1]} /> : screen === 'system' ? <System /> : screen === 'setup' ? <WifiSetup /> : <Charge />}
+      </main>
+    </Fragment>
+  );
+}
+
+connect();
+render(<App />, document.body);

@@ -1,0 +1,201 @@
+// System: firmware update, restart, factory reset, config backup/restore, event log, RAPI console.
+import { h } from 'preact';
+import { useState } from 'preact/hooks';
+import { api, why, useFetch, useStatus, Reply } from './api';
+import { Card, Feature } from './ui';
+import { DUMMY } from './settings';
+
+export function System() {
+  var s = useStatus();
+  var cfg = useFetch('/config', s.config_version);
+  var c = cfg && cfg.ok ? cfg.data : {};
+  var dev = useState(localStorage.getItem('dev') === '1');
+  return (
+    <div class="grid">
+      <Card title="About">
+        <dl class="values">
+          <dt>Gateway</dt>
+          <dd>{c.version || '–'}</dd>
+          <dt>Controller</dt>
+          <dd>{c.firmware || '–'}</dd>
+          <dt>Serial</dt>
+          <dd>{c.wifi_serial || '–'}</dd>
+          <dt>Network</dt>
+          <dd>{s.mode || '–'}</dd>
+          <dt>Uptime</dt>
+          <dd>{s.uptime !== undefined ? Math.floor(s.uptime / 60) + ' min' : '–'}</dd>
+          <dt>Free memory</dt>
+          <dd>{s.free_heap !== undefined ? Math.round(s.free_heap / 1024) + ' KB' : '–'}</dd>
+        </dl>
+      </Card>
+      <Update />
+      <Card title="Restart and reset" id="restart">
+        <Restart />
+      </Card>
+      <Card title="Configuration backup" id="backup">
+        <Backup />
+      </Card>
+      <Feature path="/logs" title="Event log" id="logs">
+        {(r: Reply) => <p class="hint">{r.ok ? 'Blocks ' + r.data.min + '–' + r.data.max : 'Charging sessions and faults will be listed here.'}</p>}
+      </Feature>
+      <Card title="Developer" id="dev">
+        <label class="check">
+          <input
+            id="devmode"
+            type="checkbox"
+            checked={dev[0]}
+            onChange={(e) => {
+              var on = (e.target as HTMLInputElement).checked;
+              localStorage.setItem('dev', on ? '1' : '0');
+              dev[1](on);
+            }}
+          />{' '}
+          Developer mode (RAPI console)
+        </label>
+        {dev[0] && <Rapi />}
+      </Card>
+    </div>
+  );
+}
+
+function Update() {
+  var pct = useState(-1);
+  var msg = useState('');
+  var file = useState<File | null>(null);
+  function send() {
+    if (!file[0]) return;
+    var x = new XMLHttpRequest();
+    var fd = new FormData();
+    fd.append('firmware', file[0]);
+    x.upload.onprogress = (e) => e.lengthComputable && pct[1](Math.round((100 * e.loaded) / e.total));
+    x.onload = () => {
+      pct[1](100);
+      var r: any = {};
+      try {
+        r = JSON.parse(x.responseText);
+      } catch (e) {}
+      msg[1](x.status === 200 ? 'Done: the gateway restarts with the new firmware' : x.status === 501 ? 'Firmware update over the web is coming soon' : 'Failed: ' + (r.msg || x.status));
+    };
+    x.onerror = () => msg[1]('Failed: the upload was interrupted');
+    pct[1](0);
+    msg[1]('');
+    x.open('POST', '/update');
+    x.send(fd);
+  }
+  return (
+    <Card title="Firmware update" id="update">
+      <div class="row">
+        <input id="fw" type="file" accept=".bin,.js" aria-label="Firmware file" onChange={(e) => file[1](((e.target as HTMLInputElement).files || [])[0] || null)} />
+        <button id="upload" disabled={!file[0]} onClick={send}>
+          Upload
+        </button>
+      </div>
+      <progress id="fw-progress" max="100" value={pct[0] < 0 ? 0 : pct[0]} />
+      <p class="hint" id="fw-msg" role="status">
+        {msg[0] || '\u00a0'}
+      </p>
+    </Card>
+  );
+}
+
+function Restart() {
+  var msg = useState('');
+  var sure = useState(false);
+  function go(path: string, body?: any) {
+    api(path, 'POST', body).then((r) => msg[1](r.ok ? (path === '/reset' ? 'Settings erased; restarting…' : 'Restarting…') : why(r)));
+  }
+  return (
+    <div>
+      <div class="buttons">
+        <button id="restart-gw" onClick={() => go('/restart', { device: 'gateway' })}>
+          Restart gateway
+        </button>
+        <button id="restart-evse" onClick={() => go('/restart', { device: 'evse' })}>
+          Restart charger
+        </button>
+        {sure[0] ? (
+          <button id="reset-confirm" class="danger" onClick={() => go('/reset')}>
+            Erase all settings?
+          </button>
+        ) : (
+          <button id="reset" onClick={() => sure[1](true)}>
+            Factory reset
+          </button>
+        )}
+      </div>
+      <p class="hint" role="status">
+        {msg[0] || '\u00a0'}
+      </p>
+    </div>
+  );
+}
+
+function Backup() {
+  var msg = useState('');
+  function download() {
+    api('/config').then((r) => {
+      if (!r.ok) return msg[1](why(r));
+      var a = document.createElement('a');
+      a.href = URL.createObjectURL(new Blob([JSON.stringify(r.data, null, 1)], { type: 'application/json' }));
+      a.download = (r.data.hostname || 'openevse') + '-config.json';
+      a.click();
+      msg[1]('Downloaded');
+    });
+  }
+  function restore(f?: File) {
+    if (!f) return;
+    f.text().then((t) => {
+      var doc: any;
+      try {
+        doc = JSON.parse(t);
+      } catch (e) {
+        return msg[1]('Not a JSON file');
+      }
+      // secrets are not in a backup: leave them as they are
+      for (var k in doc) if (doc[k] === DUMMY) delete doc[k];
+      api('/config', 'POST', doc).then((r) => {
+        var errs = r.data && r.data.errors ? Object.keys(r.data.errors).map((k) => k + ': ' + r.data.errors[k]).join('; ') : '';
+        msg[1](r.ok ? 'Restored' : why(r) + (errs ? ' — ' + errs : ''));
+      });
+    });
+  }
+  return (
+    <div>
+      <div class="row">
+        <button id="download" onClick={download}>
+          Download
+        </button>
+        <label class="button">
+          Restore…
+          <input id="restore" type="file" accept=".json" class="hidden" onChange={(e) => restore(((e.target as HTMLInputElement).files || [])[0])} />
+        </label>
+      </div>
+      <p class="hint" role="status">
+        {msg[0] || '\u00a0'}
+      </p>
+    </div>
+  );
+}
+
+function Rapi() {
+  var cmd = useState('$GS');
+  var log = useState<string[]>([]);
+  return (
+    <form
+      class="rapi"
+      onSubmit={(e) => {
+        e.preventDefault();
+        var c = cmd[0];
+        api('/r?json=1&rapi=' + encodeURIComponent(c)).then((r) => {
+          log[1](log[0].concat(['> ' + c, '< ' + (r.data.ret || r.data.error || why(r))]).slice(-40));
+        });
+      }}
+    >
+      <div class="row">
+        <input id="rapi-cmd" aria-label="RAPI command" value={cmd[0]} onInput={(e) => cmd[1]((e.target as HTMLInputElement).value)} />
+        <button id="rapi-send">Send</button>
+      </div>
+      <pre id="rapi-out">{log[0].join('\n')}</pre>
+    </form>
+  );
+}

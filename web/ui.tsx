@@ -1,0 +1,27 @@
+// The two building blocks of every screen: a card, and a card whose controls wait for an endpoint.
+import { h, ComponentChildren } from 'preact';
+import { useFetch, Reply } from './api';
+
+export function Card(p: { title: string; children?: ComponentChildren; id?: string }) {
+  return (
+    <section class="card" id={p.id}>
+      <h2>{p.title}</h2>
+      {p.children}
+    </section>
+  );
+}
+
+/** Children enabled once GET `path` answers; disabled with "coming soon" while it answers 501. */
+export function Feature(p: { path: string; title: string; children: (r: Reply) => ComponentChildren; id?: string }) {
+  var r = useFetch(p.path);
+  var soon = r !== null && r.code === 501;
+  return (
+    <section class={'card' + (soon ? ' soon' : '')} id={p.id}>
+      <h2>
+        {p.title} <span class={'badge' + (soon ? '' : ' hidden-badge')}>coming soon</span>
+      </h2>
+      <fieldset disabled={r === null || !r.ok}>{p.children(r || { ok: false, code: 0, data: {} })}</fieldset>
+    </section>
+  );
+}
+

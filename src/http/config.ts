@@ -7,20 +7,6 @@ import { Ctx, jsonBody, allow } from './context';
 import { inList } from '../core/text';
 import type { Gateway } from '../app';
 
-/** Safety checks and the `$FF` letter that switches each (ref/rapi.md §2.1). */
-var CHECKS: { [k: string]: string } = {
-  diode_check: 'D',
-  gfci_check: 'F',
-  ground_check: 'G',
-  relay_check: 'R',
-  vent_check: 'V',
-  temp_check: 'T',
-  front_button: 'B',
-};
-/** Read-only fields of GET /config: a client posting the whole document back may send them. */
-var READ_ONLY =
-  'version,buildenv,wifi_serial,protocol,mqtt_supported_protocols,http_supported_protocols,firmware,evse_serial,min_current_hard';
-
 export function handleConfig(gw: Gateway, ctx: Ctx): void {
   if (ctx.method === 'OPTIONS') {
     sendJson(ctx.res, 200, {});
@@ -31,6 +17,49 @@ export function handleConfig(gw: Gateway, ctx: Ctx): void {
     sendJson(ctx.res, 200, gw.configDocument());
     return;
   }
+  // Memory: the tables and helpers of a POST are created for it and dropped after it (~60 JsVars
+  // as module-level constants and functions, for a request that comes once in a while).
+  // (function expressions: Espruino does not hoist, and terser may move declarations below uses)
+  /** Safety checks and the `$FF` letter that switches each (ref/rapi.md §2.1). */
+  var CHECKS: { [k: string]: string } = {
+    diode_check: 'D',
+    gfci_check: 'F',
+    ground_check: 'G',
+    relay_check: 'R',
+    vent_check: 'V',
+    temp_check: 'T',
+    front_button: 'B',
+  };
+  /** Read-only fields of GET /config: a client posting the whole document back may send them. */
+  var READ_ONLY =
+    'version,buildenv,wifi_serial,protocol,mqtt_supported_protocols,http_supported_protocols,firmware,evse_serial,min_current_hard';
+  var whole = function (v: any, min: number, max: number): boolean {
+    return typeof v === 'number' && v % 1 === 0 && v >= min && v <= max;
+  };
+
+  /** Sends `cmds` one after the other, then re-reads the settings they change; stops at a refusal. */
+  var writeController = function (gw: Gateway, cmds: string[], done: (err: string | null) => void): void {
+    var i = 0;
+    function step(err: string | null) {
+      if (err) {
+        done('controller refused ' + cmds[i - 1] + ' (' + err + ')');
+        return;
+      }
+      if (i < cmds.length) {
+        gw.monitor.query(cmds[i++], step);
+        return;
+      }
+      if (cmds.length) {
+        gw.monitor.query('$GE');
+        gw.monitor.query('$GA');
+        gw.monitor.query('$GC', function () {
+          gw.publish({ config_version: gw.config.version });
+          done(null);
+        });
+      } else done(null);
+    }
+    step(null);
+  };
   var body = jsonBody(ctx);
   if (body === undefined) return;
   if (typeof body !== 'object' || body instanceof Array) {
@@ -87,32 +116,4 @@ export function handleConfig(gw: Gateway, ctx: Ctx): void {
     if (err) sendJson(ctx.res, 500, { msg: err, config_version: gw.config.version });
     else sendJson(ctx.res, 200, { config_version: gw.config.version, msg: changed.length || cmds.length ? 'done' : 'no change' });
   });
-}
-
-function whole(v: any, min: number, max: number): boolean {
-  return typeof v === 'number' && v % 1 === 0 && v >= min && v <= max;
-}
-
-/** Sends `cmds` one after the other, then re-reads the settings they change; stops at a refusal. */
-function writeController(gw: Gateway, cmds: string[], done: (err: string | null) => void): void {
-  var i = 0;
-  function step(err: string | null) {
-    if (err) {
-      done('controller refused ' + cmds[i - 1] + ' (' + err + ')');
-      return;
-    }
-    if (i < cmds.length) {
-      gw.monitor.query(cmds[i++], step);
-      return;
-    }
-    if (cmds.length) {
-      gw.monitor.query('$GE');
-      gw.monitor.query('$GA');
-      gw.monitor.query('$GC', function () {
-        gw.publish({ config_version: gw.config.version });
-        done(null);
-      });
-    } else done(null);
-  }
-  step(null);
 }

@@ -6,29 +6,29 @@ import { Ctx, formFields, allow } from './context';
 import { find } from '../core/text';
 import type { Gateway } from '../app';
 
-/** Per endpoint: form field=config key pairs; "!" marks a field that must be present. */
-function fieldMap(name: string): string {
-  switch (name) {
-    case 'savenetwork':
-      return '!ssid=ssid,pass=pass';
-    case 'savemqtt':
-      return 'enable=mqtt_enabled,protocol=mqtt_protocol,server=mqtt_server,port=mqtt_port,topic=mqtt_topic,user=mqtt_user,pass=mqtt_pass,solar=mqtt_solar,grid_ie=mqtt_grid_ie,reject_unauthorized=mqtt_reject_unauthorized';
-    case 'saveemoncms':
-      return 'enable=emoncms_enabled,server=emoncms_server,node=emoncms_node,apikey=emoncms_apikey,fingerprint=emoncms_fingerprint';
-    case 'saveadmin':
-      return 'user=www_username,pass=www_password';
-    case 'saveadvanced':
-      return 'hostname=hostname,sntp_host=sntp_hostname';
-    case 'saveohmkey':
-      return 'enable=ohm_enabled,ohm=ohm';
-    case 'savetesla':
-      return 'enable=tesla_enabled';
-  }
-  return '';
-}
-
 export function handleForm(gw: Gateway, ctx: Ctx): void {
   if (!allow(ctx, 'GET,POST')) return;
+  // Memory: a function of the handler, created per form request (6 JsVars at module level).
+  /** Per endpoint: form field=config key pairs; "!" marks a field that must be present. */
+  var fieldMap = function (name: string): string {
+    switch (name) {
+      case 'savenetwork':
+        return '!ssid=ssid,pass=pass';
+      case 'savemqtt':
+        return 'enable=mqtt_enabled,protocol=mqtt_protocol,server=mqtt_server,port=mqtt_port,topic=mqtt_topic,user=mqtt_user,pass=mqtt_pass,solar=mqtt_solar,grid_ie=mqtt_grid_ie,reject_unauthorized=mqtt_reject_unauthorized';
+      case 'saveemoncms':
+        return 'enable=emoncms_enabled,server=emoncms_server,node=emoncms_node,apikey=emoncms_apikey,fingerprint=emoncms_fingerprint';
+      case 'saveadmin':
+        return 'user=www_username,pass=www_password';
+      case 'saveadvanced':
+        return 'hostname=hostname,sntp_host=sntp_hostname';
+      case 'saveohmkey':
+        return 'enable=ohm_enabled,ohm=ohm';
+      case 'savetesla':
+        return 'enable=tesla_enabled';
+    }
+    return '';
+  };
   var name = ctx.parts[0];
   var fields = formFields(ctx, parseQuery);
   var pairs = fieldMap(name).split(',');

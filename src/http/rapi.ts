@@ -6,6 +6,19 @@ import { RapiClient, RAPI_NK } from '../core/rapi/client';
 import { sendJson, sendText, escapeHtml } from './util';
 
 export function handleRapi(rapi: RapiClient, query: { [k: string]: string }, res: HttpResponse): void {
+  // Memory: the page helper is created per request (6 JsVars at module level).
+  var page = function (res: HttpResponse, cmd: string, ret: string, code?: number): void {
+    sendText(
+      res,
+      code || 200,
+      'text/html',
+      '<html><body><h2>RAPI</h2><form method="get" action="/r"><input name="rapi" value="' +
+        escapeHtml(cmd) +
+        '"><input type="submit" value="send"></form>' +
+        (cmd ? '<p>&gt;' + escapeHtml(ret) + '</p>' : '') +
+        '</body></html>'
+    );
+  };
   var cmd = (query.rapi || '').trim();
   var json = query.json === '1' || query.json === 'true';
   if (!cmd) {
@@ -20,17 +33,4 @@ export function handleRapi(rapi: RapiClient, query: { [k: string]: string }, res
     if (json) sendJson(res, code, ok && reply ? { cmd: cmd, ret: reply.raw } : { cmd: cmd, error: err });
     else page(res, cmd, ok && reply ? reply.raw : 'Error: ' + err, code);
   });
-}
-
-function page(res: HttpResponse, cmd: string, ret: string, code?: number): void {
-  sendText(
-    res,
-    code || 200,
-    'text/html',
-    '<html><body><h2>RAPI</h2><form method="get" action="/r"><input name="rapi" value="' +
-      escapeHtml(cmd) +
-      '"><input type="submit" value="send"></form>' +
-      (cmd ? '<p>&gt;' + escapeHtml(ret) + '</p>' : '') +
-      '</body></html>'
-  );
 }

@@ -6,28 +6,28 @@ import { Ctx, jsonBody, allow } from './context';
 import { inList } from '../core/text';
 import type { Gateway } from '../app';
 
-/** Accepted fields: name → [min, max]. Vehicle fields need vehicle_data_src 3 (HTTP). */
-var FIELDS: { [k: string]: number[] } = {
-  voltage: [60, 300],
-  shaper_live_pwr: [-1e6, 1e6],
-  solar: [-1e6, 1e6],
-  grid_ie: [-1e6, 1e6],
-  home_battery_soc: [0, 100],
-  home_battery_power: [-1e6, 1e6],
-  battery_level: [0, 100],
-  battery_range: [0, 10000],
-  time_to_full_charge: [0, 1e6],
-  vehicle_charge_limit: [0, 100],
-};
-var VEHICLE = 'battery_level,battery_range,time_to_full_charge,vehicle_charge_limit';
-var HTTP_VEHICLE_SOURCE = 3;
-
 export function handleStatus(gw: Gateway, ctx: Ctx): void {
   if (!allow(ctx, 'GET,POST')) return;
   if (ctx.method === 'GET') {
     sendJson(ctx.res, 200, gw.statusDocument());
     return;
   }
+  // Memory: these tables exist only while a POST is handled (59 JsVars as module constants).
+  /** Accepted fields: name → [min, max]. Vehicle fields need vehicle_data_src 3 (HTTP). */
+  var FIELDS: { [k: string]: number[] } = {
+    voltage: [60, 300],
+    shaper_live_pwr: [-1e6, 1e6],
+    solar: [-1e6, 1e6],
+    grid_ie: [-1e6, 1e6],
+    home_battery_soc: [0, 100],
+    home_battery_power: [-1e6, 1e6],
+    battery_level: [0, 100],
+    battery_range: [0, 10000],
+    time_to_full_charge: [0, 1e6],
+    vehicle_charge_limit: [0, 100],
+  };
+  var VEHICLE = 'battery_level,battery_range,time_to_full_charge,vehicle_charge_limit';
+  var HTTP_VEHICLE_SOURCE = 3;
   var body = jsonBody(ctx);
   if (body === undefined) return;
   if (typeof body !== 'object' || body instanceof Array) {

@@ -5,14 +5,19 @@ import { Ctx, jsonBody, allow } from './context';
 import { inList } from '../core/text';
 import type { Gateway } from '../app';
 
-/** Paths whose features are not built yet (see the README's feature list). */
-var LATER = 'schedule,limit,divertmode,shaper,emeter,logs,update,teslaveh,tesla,saveteslavi,mqtt,settime,scan,apoff';
-/** Time for the reply to leave before the gateway goes away. */
-var RESTART_DELAY_MS = 1000;
-
 /** Returns false when the path is not one of these (the router then answers 404). */
 export function handleSystem(gw: Gateway, ctx: Ctx): boolean {
   var name = ctx.parts[0];
+  // Memory: constants and helper live only while one of these requests is handled.
+  /** Paths whose features are not built yet (see the README's feature list). */
+  var LATER = 'schedule,limit,divertmode,shaper,emeter,logs,update,teslaveh,tesla,saveteslavi,mqtt,settime,scan,apoff';
+  /** Time for the reply to leave before the gateway goes away. */
+  var RESTART_DELAY_MS = 1000;
+  var restartSoon = function (gw: Gateway): void {
+    gw.hal.clock.setTimeout(function () {
+      gw.hal.system.restart();
+    }, RESTART_DELAY_MS);
+  };
   if (name === 'restart' && ctx.parts.length === 1) {
     if (!allow(ctx, 'GET,POST')) return true;
     var device = 'gateway';
@@ -49,10 +54,4 @@ export function handleSystem(gw: Gateway, ctx: Ctx): boolean {
     return true;
   }
   return false;
-}
-
-function restartSoon(gw: Gateway): void {
-  gw.hal.clock.setTimeout(function () {
-    gw.hal.system.restart();
-  }, RESTART_DELAY_MS);
 }

@@ -70,15 +70,16 @@ export function parseFrame(buf: string, max: number): WsFrame | null {
   return { fin: fin, opcode: opcode, data: data, size: at + n, error: 0 };
 }
 
-// Native regex test: far cheaper on the interpreter than a loop over the characters.
-var NON_ASCII = /[^\x00-\x7f]/;
+// Native regex test: far cheaper on the interpreter than a loop over the characters. A literal
+// in each function, not a module constant: a live RegExp object costs ~15 JsVars, one made per
+// call is garbage at once.
 
 /**
  * A JS string as UTF-8 bytes. Espruino has no `unescape`, and its encodeURIComponent does not
  * produce UTF-8, so this is done by hand; JSON from the interpreter is ASCII and passes straight.
  */
 export function utf8Encode(s: string): string {
-  if (!NON_ASCII.test(s)) return s;
+  if (!/[^\x00-\x7f]/.test(s)) return s;
   var out = '';
   for (var i = 0; i < s.length; i++) {
     var c = s.charCodeAt(i);
@@ -103,7 +104,7 @@ export function utf8Encode(s: string): string {
 
 /** UTF-8 bytes as a JS string; null if they are not valid UTF-8 (overlong, surrogates, cut). */
 export function utf8Decode(s: string): string | null {
-  if (!NON_ASCII.test(s)) return s;
+  if (!/[^\x00-\x7f]/.test(s)) return s;
   var out = '';
   var i = 0;
   while (i < s.length) {

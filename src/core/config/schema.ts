@@ -2,7 +2,7 @@
 // and the UI forms all read it (ref/openevse-gateway.md §1.5, §1.10).
 //
 // Encoding. On the device a row object per key would cost ~10 JsVars × 80 keys; a function per
-// check ~6 each. So the table is ONE string: a row per key, each row ended by "\n" (the string
+// check ~6 each. So the table is ONE string: a row per key, each row ended by "~" (the string
 // also starts with one), fields separated by ";":
 //
 //     name ; type[flags] ; group ; min ; max ; default
@@ -14,12 +14,15 @@
 //   max    i/n: greatest value; s: greatest length; e: the allowed values, comma-separated
 //   default  the rest of the row ("%" = the device's 4-hex short id, e.g. openevse-7b2c)
 //
-// A key is found with one indexOf("\n" + name + ";") and only the found row is split, so a
+// A key is found with one indexOf("~" + name + ";") and only the found row is split, so a
 // lookup allocates a few short-lived strings and nothing stays alive but the table itself.
 // Measured on the 2v29 interpreter (4,000-var pool, minified image evaluated from Storage): the
-// 2.5 KB literal costs 195 vars when copied to RAM (pretokenised code keeps a long literal in
-// flash, per the lexer source), schema + store code ~110 more. Values live in ConfigStore, only
-// those that differ from the default (14 set values: 84 vars).
+// 2.5 KB literal costs 195 vars once evaluated (the lexer copies every string literal to RAM,
+// whether the code is in flash or not), a view of the same bytes in a Storage file costs 1. So
+// the rows are separated by "~", not "\n": the literal then has no escape sequence, its text in
+// the image is byte for byte its value, and the Espruino entry point swaps SCHEMA for a view of
+// the image file in flash (useSchemaText, hal/espruino flashView); the RAM copy is then garbage.
+// Values live in ConfigStore, only those that differ from the default (14 set values: 84 vars).
 //
 // Left out on purpose: TFT, OCPP, RFID, LED, LCD-only keys, certificates (www_certificate_id,
 // mqtt_certificate_id) and www_https_port, since this gateway serves plain HTTP only; the
@@ -29,83 +32,91 @@
 // ours, wide enough for any real setup, narrow enough that a typo cannot break the device.
 
 export var SCHEMA =
-  '\nssid;s;wifi;;32;' +
-  '\npass;s*;wifi;;64;' +
-  '\nap_ssid;s;wifi;;32;' +
-  '\nap_pass;s*;wifi;8;63;' +
-  '\nhostname;sh;wifi;1;32;openevse-%' +
-  '\nlang;s;misc;;8;' +
-  '\nwww_username;s;www;;32;' +
-  '\nwww_password;s*;www;;64;' +
-  '\nwww_http_port;i;www;1;65535;80' +
-  '\nsntp_enabled;b;time;;;1' +
-  '\nsntp_hostname;s;time;;64;pool.ntp.org' +
-  '\ntime_zone;s;time;;64;Europe/London|GMT0BST,M3.5.0/1,M10.5.0' +
-  '\ntemp_unit;e;misc;;c,f;c' +
-  '\nlimit_default_type;e;limit;;,none,time,energy,soc,range;' +
-  '\nlimit_default_value;i;limit;0;1000000;0' +
-  '\nemoncms_enabled;b;emoncms;;;0' +
-  '\nemoncms_server;s;emoncms;;128;https://emoncms.org' +
-  '\nemoncms_node;s;emoncms;;32;openevse-%' +
-  '\nemoncms_apikey;s*;emoncms;;64;' +
-  '\nemoncms_fingerprint;s;emoncms;;64;' +
-  '\nmqtt_enabled;b;mqtt;;;0' +
-  '\nmqtt_protocol;e;mqtt;;mqtt,mqtts;mqtt' +
-  '\nmqtt_server;s;mqtt;;128;' +
-  '\nmqtt_port;i;mqtt;1;65535;1883' +
-  '\nmqtt_reject_unauthorized;b;mqtt;;;1' +
-  '\nmqtt_topic;s;mqtt;;64;openevse-%' +
-  '\nmqtt_user;s;mqtt;;64;' +
-  '\nmqtt_pass;s*;mqtt;;64;' +
-  '\nmqtt_retained;b;mqtt;;;0' +
-  '\nmqtt_ha_discovery;b;mqtt;;;1' +
-  '\nmqtt_announce_topic;s;mqtt;;128;openevse/announce/%' +
-  '\nmqtt_solar;s;mqtt;;128;' +
-  '\nmqtt_grid_ie;s;mqtt;;128;' +
-  '\nmqtt_vrms;s;mqtt;;128;' +
-  '\nmqtt_live_pwr;s;mqtt;;128;' +
-  '\nmqtt_vehicle_soc;s;mqtt;;128;' +
-  '\nmqtt_vehicle_range;s;mqtt;;128;' +
-  '\nmqtt_vehicle_eta;s;mqtt;;128;' +
-  '\nmqtt_vehicle_charge_limit;s;mqtt;;128;' +
-  '\nmqtt_home_battery_soc;s;mqtt;;128;' +
-  '\nmqtt_home_battery_power;s;mqtt;;128;' +
-  '\nmqtt_vehicle_range_miles;b;vehicle;;;0' +
-  '\nohm_enabled;b;ohm;;;0' +
-  '\nohm;s;ohm;;64;' +
-  '\ndivert_enabled;b;divert;;;0' +
-  '\ncharge_mode;e;divert;;fast,eco;fast' +
-  '\ndivert_mode_algorithm;e;divert;;default,compat;default' +
-  '\ndivert_type;i;divert;-1;1;-1' +
-  '\ndivert_PV_ratio;n;divert;0;10;1.1' +
-  '\ndivert_attack_smoothing_time;i;divert;0;3600;20' +
-  '\ndivert_decay_smoothing_time;i;divert;0;86400;600' +
-  '\ndivert_min_charge_time;i;divert;0;86400;600' +
-  '\ncurrent_shaper_enabled;b;shaper;;;0' +
-  '\ncurrent_shaper_max_pwr;i;shaper;0;1000000;0' +
-  '\ncurrent_shaper_smoothing_time;i;shaper;0;3600;60' +
-  '\ncurrent_shaper_min_pause_time;i;shaper;0;86400;300' +
-  '\ncurrent_shaper_data_maxinterval;i;shaper;1;86400;120' +
-  '\ntemp_throttle_enabled;b;evse;;;1' +
-  '\ntemp_throttle_setpoint;i;evse;40;80;65' +
-  '\nover_temp_shutdown;i;evse;40;100;72' +
-  '\nvoltage;i;evse;0;30000;0' +
-  '\nheartbeat_interval;i;evse;0;3600;5' +
-  '\nheartbeat_current;i;evse;0;80;6' +
-  '\npause_uses_disabled;b;evse;;;0' +
-  '\ndefault_state;b;evse;;;1' +
-  '\nis_threephase;b;evse;;;0' +
-  '\nfactory_write_lock;b;evse;;;0' +
-  '\nvehicle_data_src;i;vehicle;0;3;0' +
-  '\ntesla_enabled;b;vehicle;;;0' +
-  '\ntesla_access_token;s*;vehicle;;2048;' +
-  '\ntesla_refresh_token;s*;vehicle;;2048;' +
-  '\ntesla_created_at;n;vehicle;-1;;-1' +
-  '\ntesla_expires_in;n;vehicle;-1;;-1' +
-  '\ntesla_vehicle_id;s;vehicle;;32;' +
-  '\nscheduler_start_window;i;schedule;0;3600;600' +
-  '\nwizard_passed;b;misc;;;0' +
-  '\n';
+  '~ssid;s;wifi;;32;' +
+  '~pass;s*;wifi;;64;' +
+  '~ap_ssid;s;wifi;;32;' +
+  '~ap_pass;s*;wifi;8;63;' +
+  '~hostname;sh;wifi;1;32;openevse-%' +
+  '~lang;s;misc;;8;' +
+  '~www_username;s;www;;32;' +
+  '~www_password;s*;www;;64;' +
+  '~www_http_port;i;www;1;65535;80' +
+  '~sntp_enabled;b;time;;;1' +
+  '~sntp_hostname;s;time;;64;pool.ntp.org' +
+  '~time_zone;s;time;;64;Europe/London|GMT0BST,M3.5.0/1,M10.5.0' +
+  '~temp_unit;e;misc;;c,f;c' +
+  '~limit_default_type;e;limit;;,none,time,energy,soc,range;' +
+  '~limit_default_value;i;limit;0;1000000;0' +
+  '~emoncms_enabled;b;emoncms;;;0' +
+  '~emoncms_server;s;emoncms;;128;https://emoncms.org' +
+  '~emoncms_node;s;emoncms;;32;openevse-%' +
+  '~emoncms_apikey;s*;emoncms;;64;' +
+  '~emoncms_fingerprint;s;emoncms;;64;' +
+  '~mqtt_enabled;b;mqtt;;;0' +
+  '~mqtt_protocol;e;mqtt;;mqtt,mqtts;mqtt' +
+  '~mqtt_server;s;mqtt;;128;' +
+  '~mqtt_port;i;mqtt;1;65535;1883' +
+  '~mqtt_reject_unauthorized;b;mqtt;;;1' +
+  '~mqtt_topic;s;mqtt;;64;openevse-%' +
+  '~mqtt_user;s;mqtt;;64;' +
+  '~mqtt_pass;s*;mqtt;;64;' +
+  '~mqtt_retained;b;mqtt;;;0' +
+  '~mqtt_ha_discovery;b;mqtt;;;1' +
+  '~mqtt_announce_topic;s;mqtt;;128;openevse/announce/%' +
+  '~mqtt_solar;s;mqtt;;128;' +
+  '~mqtt_grid_ie;s;mqtt;;128;' +
+  '~mqtt_vrms;s;mqtt;;128;' +
+  '~mqtt_live_pwr;s;mqtt;;128;' +
+  '~mqtt_vehicle_soc;s;mqtt;;128;' +
+  '~mqtt_vehicle_range;s;mqtt;;128;' +
+  '~mqtt_vehicle_eta;s;mqtt;;128;' +
+  '~mqtt_vehicle_charge_limit;s;mqtt;;128;' +
+  '~mqtt_home_battery_soc;s;mqtt;;128;' +
+  '~mqtt_home_battery_power;s;mqtt;;128;' +
+  '~mqtt_vehicle_range_miles;b;vehicle;;;0' +
+  '~ohm_enabled;b;ohm;;;0' +
+  '~ohm;s;ohm;;64;' +
+  '~divert_enabled;b;divert;;;0' +
+  '~charge_mode;e;divert;;fast,eco;fast' +
+  '~divert_mode_algorithm;e;divert;;default,compat;default' +
+  '~divert_type;i;divert;-1;1;-1' +
+  '~divert_PV_ratio;n;divert;0;10;1.1' +
+  '~divert_attack_smoothing_time;i;divert;0;3600;20' +
+  '~divert_decay_smoothing_time;i;divert;0;86400;600' +
+  '~divert_min_charge_time;i;divert;0;86400;600' +
+  '~current_shaper_enabled;b;shaper;;;0' +
+  '~current_shaper_max_pwr;i;shaper;0;1000000;0' +
+  '~current_shaper_smoothing_time;i;shaper;0;3600;60' +
+  '~current_shaper_min_pause_time;i;shaper;0;86400;300' +
+  '~current_shaper_data_maxinterval;i;shaper;1;86400;120' +
+  '~temp_throttle_enabled;b;evse;;;1' +
+  '~temp_throttle_setpoint;i;evse;40;80;65' +
+  '~over_temp_shutdown;i;evse;40;100;72' +
+  '~voltage;i;evse;0;30000;0' +
+  '~heartbeat_interval;i;evse;0;3600;5' +
+  '~heartbeat_current;i;evse;0;80;6' +
+  '~pause_uses_disabled;b;evse;;;0' +
+  '~default_state;b;evse;;;1' +
+  '~is_threephase;b;evse;;;0' +
+  '~factory_write_lock;b;evse;;;0' +
+  '~vehicle_data_src;i;vehicle;0;3;0' +
+  '~tesla_enabled;b;vehicle;;;0' +
+  '~tesla_access_token;s*;vehicle;;2048;' +
+  '~tesla_refresh_token;s*;vehicle;;2048;' +
+  '~tesla_created_at;n;vehicle;-1;;-1' +
+  '~tesla_expires_in;n;vehicle;-1;;-1' +
+  '~tesla_vehicle_id;s;vehicle;;32;' +
+  '~scheduler_start_window;i;schedule;0;3600;600' +
+  '~wizard_passed;b;misc;;;0' +
+  '~';
+
+/**
+ * Replaces the table by the same text held elsewhere (on the device: a view of the image in
+ * flash). Refused unless identical, so a wrong view can cost memory but never change behaviour.
+ */
+export function useSchemaText(text: string): void {
+  if (text === SCHEMA) SCHEMA = text;
+}
 
 /** Field positions in a split row. */
 export var F_NAME = 0;
@@ -120,14 +131,14 @@ export var DUMMY_PASSWORD = '_DUMMY_PASSWORD';
 
 /**
  * The row of `key` split into its fields, or null for an unknown key. `pos`, when given, is
- * the index of a row's leading "\n" in SCHEMA (a walk over the table) and `key` is ignored.
+ * the index of a row's leading "~" in SCHEMA (a walk over the table) and `key` is ignored.
  */
 export function schemaRow(key: string, pos?: number): string[] | null {
   var start: number;
   if (pos === undefined) {
-    // ";" or "\n" inside a key would let the search match across fields
-    if (typeof key !== 'string' || key.indexOf(';') >= 0 || key.indexOf('\n') >= 0) return null;
-    var needle = '\n' + key + ';';
+    // ";" or "~" inside a key would let the search match across fields
+    if (typeof key !== 'string' || key.indexOf(';') >= 0 || key.indexOf('~') >= 0) return null;
+    var needle = '~' + key + ';';
     start = SCHEMA.indexOf(needle);
     // Espruino 2v29's indexOf also "finds" a needle whose head matches the very end of the string
     // ("abc".indexOf("cd") is 2), so a hit must fit in the string to count.
@@ -136,7 +147,7 @@ export function schemaRow(key: string, pos?: number): string[] | null {
     start = pos;
     if (start >= SCHEMA.length - 1) return null;
   }
-  return SCHEMA.substring(start + 1, SCHEMA.indexOf('\n', start + 1)).split(';');
+  return SCHEMA.substring(start + 1, SCHEMA.indexOf('~', start + 1)).split(';');
 }
 
 /** The default of a split row, typed; `shortId` fills the "%" of id-based defaults. */

@@ -105,7 +105,7 @@ export class ConfigStore {
    */
   getAll(includeSecrets: boolean): { [key: string]: any } {
     var doc: { [key: string]: any } = {};
-    for (var p = 0; p < SCHEMA.length - 1; p = SCHEMA.indexOf('\n', p + 1)) {
+    for (var p = 0; p < SCHEMA.length - 1; p = SCHEMA.indexOf('~', p + 1)) {
       var row = schemaRow('', p) as string[];
       var k = row[F_NAME];
       var v = this.values[k];

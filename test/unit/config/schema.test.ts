@@ -24,7 +24,7 @@ function memStorage(): Storage {
 }
 
 function rows(): string[][] {
-  return SCHEMA.split('\n')
+  return SCHEMA.split('~')
     .filter((l) => l)
     .map((l) => l.split(';'));
 }

@@ -7,6 +7,7 @@
 // requests/s, p50/p99 latency as the clients saw it, how many answers were 503 (the router refuses
 // more than MAX_REQUESTS simultaneous requests, a device limit), and the gateway process's peak
 // RSS (process.resourceUsage().maxRSS).
+import { Planning } from '../src/planning';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -136,6 +137,7 @@ function startGateway(dir: string): Promise<{ url: string; gateway: Gateway }> {
       },
       {}
     );
+    gateway.planning = new Planning(gateway); // as npm start runs it
     gateway.start();
   });
 }

@@ -7,6 +7,7 @@ import { ClaimsArbiter } from './core/evse/claims';
 import { ConfigStore } from './core/config/store';
 import { WsHub } from './http/websocket';
 import { BasicAuth } from './http/auth';
+import type { Planning } from './planning';
 import { createRouter } from './http/router';
 
 /** The gateway's own version, reported in /config (client libraries gate features on it). */
@@ -26,7 +27,9 @@ export class Gateway {
   claims: ClaimsArbiter;
   ws: WsHub;
   auth: BasicAuth;
-  /** Values pushed from outside (POST /status, later MQTT): solar, grid_ie, vehicle data, ... */
+  /** Eco mode and charge planning, when attached (src/planning.ts); null in the ESP32 image for now. */
+  planning: Planning | null = null;
+  /** Values pushed from outside (POST /status, later MQTT): vehicle data, home battery, ... */
   external: Status = {};
   private startedAt: number;
 
@@ -48,11 +51,12 @@ export class Gateway {
       self.ws.send(c, self.statusDocument());
     };
     this.auth = new BasicAuth(hal.clock);
+    var publish = function (c: Status) {
+      self.publish(c);
+    };
+    this.claims.onChange(publish);
     this.monitor.onChange(function (c) {
-      self.publish(c);
-    });
-    this.claims.onChange(function (c) {
-      self.publish(c);
+      self.monitorChanged(c);
     });
     this.startedAt = hal.clock.now();
   }
@@ -60,7 +64,14 @@ export class Gateway {
   start(): void {
     var port = this.opts.httpPort === undefined ? this.config.get('www_http_port') : this.opts.httpPort;
     this.monitor.start();
+    if (this.planning) this.planning.start();
     this.hal.http.listen(port, createRouter(this));
+  }
+
+  /** The controller's status changed: tell the clients and the parts that follow it. */
+  private monitorChanged(c: Status): void {
+    if (this.planning) this.planning.monitorChanged(c);
+    this.publish(c);
   }
 
   /** Sends a partial status object to every live client (/ws now; MQTT later). */
@@ -95,6 +106,7 @@ export class Gateway {
           break;
       }
     }
+    if (this.planning) this.planning.configChanged(changed);
   }
 
   statusDocument(): Status {
@@ -105,9 +117,15 @@ export class Gateway {
     for (k in s) doc[k] = s[k];
     var c = this.claims.statusFields();
     for (k in c) doc[k] = c[k];
+    if (this.planning) this.planning.status(doc);
+    else {
+      // without the energy meter, the controller's own counters
+      doc.divertmode = this.config.get('charge_mode') === 'eco' ? 2 : 1;
+      doc.session_energy = Math.round(s.wattsec / 3.6) / 1000;
+      doc.total_energy = s.watthour / 1000;
+    }
     for (k in this.external) doc[k] = this.external[k];
     doc.free_heap = this.hal.system.freeMemory();
-    doc.divertmode = this.config.get('charge_mode') === 'eco' ? 2 : 1;
     doc.config_version = this.config.version;
     doc.time = new Date(now).toISOString().substr(0, 19) + 'Z';
     doc.uptime = Math.floor((now - this.startedAt) / 1000);

@@ -12,6 +12,10 @@ import { handleClaims, handleOverride } from './claims';
 import { handleSystem } from './system';
 import { handleForm } from './forms';
 import { serveStatic } from './static';
+import { handleSchedule } from './schedule';
+import { handleLimit } from './limit';
+import { handleLogs, handleEmeter } from './logs';
+import { handleDivertMode, handleShaper } from './modes';
 import type { Gateway } from '../app';
 
 /** Bodies larger than this are refused with 413 before they are read (the reference: 8196). */
@@ -123,6 +127,26 @@ function route(gw: Gateway, ctx: Ctx): void {
       return handleClaims(gw, ctx);
     case 'override':
       if (p.length === 1) return handleOverride(gw, ctx);
+      break;
+    case 'schedule':
+    case 'limit':
+    case 'limits': // the reference's prefix match answers /limits too
+    case 'emeter':
+    case 'logs':
+      if (!gw.planning) {
+        sendJson(ctx.res, 501, { msg: 'Not in this build: /' + p[0] });
+        return;
+      }
+      if (p[0] === 'schedule') return handleSchedule(gw.planning, ctx);
+      if (p[0] === 'emeter') return handleEmeter(gw.planning, ctx);
+      if (p[0] === 'logs') return handleLogs(gw.planning, ctx);
+      if (p.length === 1) return handleLimit(gw.planning, ctx);
+      break;
+    case 'divertmode':
+      if (p.length === 1) return handleDivertMode(gw, ctx);
+      break;
+    case 'shaper':
+      if (p.length === 1) return handleShaper(gw, ctx);
       break;
     case 'emoncms':
       if (p[1] === 'describe' && p.length === 2) {

@@ -57,8 +57,9 @@ export function handleStatus(gw: Gateway, ctx: Ctx): void {
   if (body.solar !== undefined && body.grid_ie !== undefined) delete body.grid_ie;
   var changes: { [k: string]: any } = {};
   for (k in body) {
+    // the feeds go to the parts that use them, which publish their own status fields
     if (k === 'voltage') gw.monitor.setVoltage(body[k]);
-    else gw.external[k] = changes[k] = body[k];
+    else if (!gw.planning || !gw.planning.feed(k, body[k])) gw.external[k] = changes[k] = body[k];
     if (inList(VEHICLE, k)) gw.external.vehicle_state_update = changes.vehicle_state_update = 0;
   }
   // a voltage alone was published by the monitor already: no empty frame for every client

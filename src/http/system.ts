@@ -10,7 +10,7 @@ export function handleSystem(gw: Gateway, ctx: Ctx): boolean {
   var name = ctx.parts[0];
   // Memory: constants and helper live only while one of these requests is handled.
   /** Paths whose features are not built yet (see the README's feature list). */
-  var LATER = 'schedule,limit,divertmode,shaper,emeter,logs,update,teslaveh,tesla,saveteslavi,mqtt,settime,scan,apoff';
+  var LATER = 'update,teslaveh,tesla,saveteslavi,mqtt,settime,scan,apoff';
   /** Time for the reply to leave before the gateway goes away. */
   var RESTART_DELAY_MS = 1000;
   var restartSoon = function (gw: Gateway): void {

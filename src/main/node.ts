@@ -17,6 +17,7 @@ import { consoleLog } from '../hal/node/log';
 import { inProcessEmulator } from '../emulator/in-process';
 import { startControlServer } from '../emulator/control-server';
 import { Gateway } from '../app';
+import { Planning } from '../planning';
 import { setAssetSource } from '../http/static';
 import * as path from 'node:path';
 import { SerialLink } from '../hal/types';
@@ -62,4 +63,5 @@ var gateway = new Gateway(
   },
   { httpPort: port }
 );
+gateway.planning = new Planning(gateway);
 gateway.start();

@@ -7,6 +7,7 @@
 //    so that time-based behaviour (the auth lockout) can be tested without waiting. The emulator
 //    keeps the unmoved node clock, as a separate device would.
 // Every timer either clock sets is tracked and cleared by close(), with the data folder.
+import { Planning } from '../../src/planning';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -65,6 +66,8 @@ export class TestClock implements Clock {
 }
 
 export interface StartOptions {
+  /** Attach eco mode and charge planning (default true, as on Node). */
+  planning?: boolean;
   /** Settings stored before the gateway boots (as if saved by an earlier run), e.g. { www_password: 'x' }. */
   config?: { [key: string]: any };
   /** GatewayOptions.rapiTimeoutMs (default: the Gateway's own). */
@@ -150,6 +153,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<TestGateway
     },
     gwOpts
   );
+  // as src/main/node.ts does; `planning: false` gives the ESP32 image's composition
+  if (opts.planning !== false) gateway.planning = new Planning(gateway);
   gateway.start();
   await listened;
   const url = 'http://127.0.0.1:' + port;

@@ -27,7 +27,8 @@
 // Left out on purpose: TFT, OCPP, RFID, LED, LCD-only keys, certificates (www_certificate_id,
 // mqtt_certificate_id) and www_https_port, since this gateway serves plain HTTP only; the
 // `flags`/`flags_changed` bitfields (each flag is its own boolean key here).
-// Ours, not the reference's: mqtt_ha_discovery, divert_mode_algorithm.
+// Ours, not the reference's: mqtt_ha_discovery, divert_mode_algorithm, and the default divert
+// mode's rules (divert_start_power ... divert_stale_action, see core/divert/controller.ts).
 // The reference validates nothing (ArduinoJson converts whatever comes); the min/max here are
 // ours, wide enough for any real setup, narrow enough that a typo cannot break the device.
 
@@ -84,6 +85,15 @@ export var SCHEMA =
   '~divert_attack_smoothing_time;i;divert;0;3600;20' +
   '~divert_decay_smoothing_time;i;divert;0;86400;600' +
   '~divert_min_charge_time;i;divert;0;86400;600' +
+  '~divert_start_power;i;divert;0;50000;0' +
+  '~divert_start_delay;i;divert;0;3600;240' +
+  '~divert_stop_power;i;divert;-20000;20000;-200' +
+  '~divert_stop_delay;i;divert;0;7200;900' +
+  '~divert_dark_power;i;divert;0;5000;400' +
+  '~divert_dark_delay;i;divert;0;3600;300' +
+  '~divert_min_pause;i;divert;0;7200;300' +
+  '~divert_stale_time;i;divert;30;86400;300' +
+  '~divert_stale_action;e;divert;;pause,min,hold;pause' +
   '~current_shaper_enabled;b;shaper;;;0' +
   '~current_shaper_max_pwr;i;shaper;0;1000000;0' +
   '~current_shaper_smoothing_time;i;shaper;0;3600;60' +

@@ -121,8 +121,9 @@ export class DivertController {
     if (typeof (v = c.divert_reserve_power) === 'number') this.reserve = v;
     if (typeof (v = c.divert_stale_time) === 'number') this.staleTime = v;
     if (c.divert_stale_action === 'pause' || c.divert_stale_action === 'min' || c.divert_stale_action === 'hold') this.staleAction = c.divert_stale_action;
-    if (c.divert_enabled !== undefined || c.charge_mode !== undefined)
-      this.setMode(c.divert_enabled && c.charge_mode === 'eco' ? DIVERT_ECO : DIVERT_NORMAL);
+    // The mode is the one the user picked (charge_mode, set by the UI and /divertmode);
+    // divert_enabled only says whether the feeds are subscribed (MQTT).
+    if (c.charge_mode !== undefined) this.setMode(c.charge_mode === 'eco' ? DIVERT_ECO : DIVERT_NORMAL);
   }
 
   /** The controller's min/max current ($GC), for the current the claim may ask. */

@@ -98,8 +98,6 @@ export class EvseMonitor {
       session_elapsed: 0,
       wattsec: 0,
       watthour: 0,
-      session_energy: 0,
-      total_energy: 0,
       gfcicount: 0,
       nogndcount: 0,
       stuckcount: 0,
@@ -327,10 +325,9 @@ export class EvseMonitor {
       case '$GU': // session Ws, lifetime Wh
         var ws = n0 || 0;
         var wh = parseInt(a[1], 10) || 0;
+        // (the controller's counters; the session and total energies come from the energy meter)
         this.update('wattsec', ws);
-        this.update('session_energy', Math.round(ws / 3.6) / 1000);
         this.update('watthour', wh);
-        this.update('total_energy', wh / 1000);
         break;
       case '$GC': // 5.1+: min hmax pilot cmax; 5.0: min max pilot; 4.x: min max
         info.min_current_hard = n0;

@@ -32,7 +32,7 @@ function rows(): string[][] {
 const jsonType = (t: string) => (t === 'b' ? 'boolean' : t === 'i' || t === 'n' ? 'number' : 'string');
 
 // HEAD defaults of the reference (src/app_config.cpp, flag defaults from CONFIG_DEFAULT_FLAGS),
-// plus the two keys that are ours. Device id 9C9C1FE57B2C → short id 7b2c.
+// plus the keys that are ours (Home Assistant discovery, the divert algorithm and its rules). Device id 9C9C1FE57B2C → short id 7b2c.
 const REFERENCE_DEFAULTS: { [key: string]: any } = {
   ssid: '', pass: '', ap_ssid: '', ap_pass: '', lang: '', www_username: '', www_password: '',
   www_http_port: 80, hostname: 'openevse-7b2c', sntp_hostname: 'pool.ntp.org',
@@ -55,6 +55,9 @@ const REFERENCE_DEFAULTS: { [key: string]: any } = {
   factory_write_lock: false, is_threephase: false, wizard_passed: false, default_state: true, temp_throttle_enabled: true,
   // ours
   mqtt_ha_discovery: true, divert_mode_algorithm: 'default',
+  divert_start_power: 0, divert_start_delay: 240, divert_stop_power: -200, divert_stop_delay: 900,
+  divert_dark_power: 400, divert_dark_delay: 300, divert_min_pause: 300, divert_stale_time: 300,
+  divert_stale_action: 'pause',
 };
 const SECRETS = ['pass', 'ap_pass', 'www_password', 'emoncms_apikey', 'mqtt_pass', 'tesla_access_token', 'tesla_refresh_token'];
 

@@ -16,7 +16,7 @@ var gateway = new Gateway(espruinoHal(board), { httpPort: board.http_port });
 gateway.start();
 
 var logMemory = function () {
-  var m = global.process.memory();
+  var m = (global as any).process.memory();
   console.log('memory: ' + m.usage + '/' + m.total + ' vars used');
 };
 setTimeout(logMemory, 10000);

@@ -8,6 +8,7 @@
 // more than MAX_REQUESTS simultaneous requests, a device limit), and the gateway process's peak
 // RSS (process.resourceUsage().maxRSS).
 import { Planning } from '../src/planning';
+import { MqttService } from '../src/services/mqtt/service';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -138,6 +139,7 @@ function startGateway(dir: string): Promise<{ url: string; gateway: Gateway }> {
       {}
     );
     gateway.planning = new Planning(gateway); // as npm start runs it
+    gateway.mqtt = new MqttService(gateway);
     gateway.start();
   });
 }

@@ -8,6 +8,7 @@ import { ConfigStore } from './core/config/store';
 import { WsHub } from './http/websocket';
 import { BasicAuth } from './http/auth';
 import type { Planning } from './planning';
+import type { MqttService } from './services/mqtt/service';
 import { createRouter } from './http/router';
 
 /** The gateway's own version, reported in /config (client libraries gate features on it). */
@@ -29,6 +30,8 @@ export class Gateway {
   auth: BasicAuth;
   /** Eco mode and charge planning, when attached (src/planning.ts); null in the ESP32 image for now. */
   planning: Planning | null = null;
+  /** MQTT status and control, when attached (src/services/mqtt/service.ts); null in the ESP32 image for now. */
+  mqtt: MqttService | null = null;
   /** Values pushed from outside (POST /status, later MQTT): vehicle data, home battery, ... */
   external: Status = {};
   private startedAt: number;
@@ -66,6 +69,7 @@ export class Gateway {
     this.monitor.start();
     if (this.planning) this.planning.start();
     this.hal.http.listen(port, createRouter(this));
+    if (this.mqtt) this.mqtt.start();
   }
 
   /** The controller's status changed: tell the clients and the parts that follow it. */
@@ -74,9 +78,10 @@ export class Gateway {
     this.publish(c);
   }
 
-  /** Sends a partial status object to every live client (/ws now; MQTT later). */
+  /** Sends a partial status object to every live client: /ws and MQTT. */
   publish(changes: Status): void {
     this.ws.broadcast(changes);
+    if (this.mqtt) this.mqtt.publish(changes);
   }
 
   /** The configured voltage: `voltage` is in centivolts, 0 meaning the default 240 V. */
@@ -107,6 +112,7 @@ export class Gateway {
       }
     }
     if (this.planning) this.planning.configChanged(changed);
+    if (this.mqtt) this.mqtt.configChanged(changed);
   }
 
   statusDocument(): Status {
@@ -125,6 +131,7 @@ export class Gateway {
       doc.total_energy = s.watthour / 1000;
     }
     for (k in this.external) doc[k] = this.external[k];
+    if (this.mqtt) this.mqtt.statusFields(doc);
     doc.free_heap = this.hal.system.freeMemory();
     doc.config_version = this.config.version;
     doc.time = new Date(now).toISOString().substr(0, 19) + 'Z';

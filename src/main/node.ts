@@ -18,6 +18,7 @@ import { inProcessEmulator } from '../emulator/in-process';
 import { startControlServer } from '../emulator/control-server';
 import { Gateway } from '../app';
 import { Planning } from '../planning';
+import { MqttService } from '../services/mqtt/service';
 import { setAssetSource } from '../http/static';
 import * as path from 'node:path';
 import { SerialLink } from '../hal/types';
@@ -64,4 +65,5 @@ var gateway = new Gateway(
   { httpPort: port }
 );
 gateway.planning = new Planning(gateway);
+gateway.mqtt = new MqttService(gateway);
 gateway.start();

@@ -8,6 +8,7 @@
 //    keeps the unmoved node clock, as a separate device would.
 // Every timer either clock sets is tracked and cleared by close(), with the data folder.
 import { Planning } from '../../src/planning';
+import { MqttService } from '../../src/services/mqtt/service';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -155,6 +156,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<TestGateway
   );
   // as src/main/node.ts does; `planning: false` gives the ESP32 image's composition
   if (opts.planning !== false) gateway.planning = new Planning(gateway);
+  gateway.mqtt = new MqttService(gateway);
   gateway.start();
   await listened;
   const url = 'http://127.0.0.1:' + port;

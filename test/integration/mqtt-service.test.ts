@@ -1,0 +1,350 @@
+// MqttService on a whole gateway (in-process controller emulator) against a real broker (aedes, in
+// this process) over real TCP: announce and last will, status values as <base>/<key>, the command
+// topics (rapi/in, override/set, claim/set, config/set, divertmode/set, limit/set), feed topics,
+// bad payloads, and a new session after an MQTT setting changes.
+import * as net from 'node:net';
+import { MqttClient } from '../../src/services/mqtt/client';
+import { MqttService } from '../../src/services/mqtt/service';
+import { CLIENT_MQTT } from '../../src/core/evse/claims';
+import { nodeNet } from '../../src/hal/node/net';
+import { nodeClock } from '../../src/hal/node/clock';
+import { startGateway, waitFor, TestGateway } from '../helpers/gateway';
+
+// aedes 0.51 is CommonJS (1.x is ESM only, which jest's CommonJS runtime cannot load)
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const Aedes = require('aedes');
+
+jest.setTimeout(30000);
+
+interface Msg {
+  topic: string;
+  payload: string;
+  retain: boolean;
+}
+
+let aedes: any;
+let server: net.Server;
+let port = 0;
+const sockets = new Set<net.Socket>();
+let g: TestGateway;
+let svc: MqttService;
+let watcher: MqttClient;
+const msgs: Msg[] = [];
+let base = '';
+let announce = '';
+
+function retained(): Promise<{ [topic: string]: string }> {
+  return new Promise((resolve, reject) => {
+    const out: { [topic: string]: string } = {};
+    aedes.persistence
+      .createRetainedStream('#')
+      .on('data', (p: any) => (out[p.topic] = p.payload.toString()))
+      .on('end', () => resolve(out))
+      .on('error', reject);
+  });
+}
+
+/** The latest message on `topic` received after index `from`, or undefined. */
+function last(topic: string, from = 0): Msg | undefined {
+  for (let i = msgs.length - 1; i >= from; i--) if (msgs[i].topic === topic) return msgs[i];
+  return undefined;
+}
+
+/** Publishes as a third party (the test's own client). */
+function send(topic: string, payload: string): void {
+  watcher.publish(topic, payload, 0, false);
+}
+
+beforeAll(async () => {
+  aedes = new Aedes();
+  server = net.createServer(aedes.handle);
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  port = (server.address() as net.AddressInfo).port;
+
+  g = await startGateway({
+    config: {
+      mqtt_enabled: true,
+      mqtt_server: '127.0.0.1',
+      mqtt_port: port,
+      mqtt_grid_ie: 'emon/power1',
+      mqtt_live_pwr: 'emon/power1',
+      mqtt_vehicle_soc: 'car/soc',
+      mqtt_vrms: 'emon/vrms',
+      vehicle_data_src: 2,
+    },
+  });
+  const gw = g.gateway;
+  // attached as src/main/node.ts does it (test/helpers/gateway.ts)
+  svc = gw.mqtt!;
+
+  watcher = new MqttClient(nodeNet, nodeClock, { host: '127.0.0.1', port, clientId: 'watcher', keepAlive: 10, backoffMinMs: 100, backoffMaxMs: 400 });
+  watcher.onMessage = (topic, payload, retain) => msgs.push({ topic, payload, retain });
+  watcher.subscribe('#');
+  watcher.start();
+  await waitFor(() => watcher.connected(), 'the watcher to connect');
+
+  svc.start();
+  base = svc.base;
+  announce = svc.announceTopic;
+  await waitFor(() => svc.client !== null && svc.client.connected(), 'the gateway to connect');
+});
+
+afterAll(async () => {
+  if (svc) svc.stop();
+  if (watcher) watcher.stop();
+  if (g) await g.close();
+  for (const s of sockets) s.destroy();
+  await new Promise<void>((r) => server.close(() => aedes.close(() => r())));
+});
+
+test('topics come from the settings: <base> is mqtt_topic (hostname), announce on openevse/announce/<id>', () => {
+  const hostname = g.gateway.config.get('hostname');
+  expect(base).toBe(g.gateway.config.get('mqtt_topic'));
+  expect(base).toMatch(/^openevse-[0-9a-f]{4}$/);
+  expect(announce).toMatch(/^openevse\/announce\/[0-9a-f]{4}$/);
+  expect(hostname).toBe(base);
+});
+
+test('retained announce on connect; a late subscriber gets it', async () => {
+  await waitFor(() => last(announce) !== undefined, 'the announce');
+  const r = await retained();
+  const doc = JSON.parse(r[announce]);
+  expect(doc).toEqual({
+    state: 'connected',
+    id: g.gateway.hal.system.id(),
+    name: g.gateway.config.get('hostname'),
+    mqtt: base,
+    http: 'http://' + g.gateway.config.get('hostname') + '.local/',
+  });
+  // a new subscriber is handed the retained message
+  const late = new MqttClient(nodeNet, nodeClock, { host: '127.0.0.1', port, clientId: 'late', keepAlive: 10 });
+  const got: Msg[] = [];
+  late.onMessage = (topic, payload, retain) => got.push({ topic, payload, retain });
+  late.subscribe(announce);
+  late.start();
+  try {
+    await waitFor(() => got.length > 0, 'the retained announce');
+    expect(got[0].retain).toBe(true);
+    expect(JSON.parse(got[0].payload).state).toBe('connected');
+  } finally {
+    late.stop();
+  }
+});
+
+test('the whole status goes out on connect, one <base>/<key> each; /status has mqtt_connected', async () => {
+  // the gateway connected before the watcher subscribed: make it connect again
+  const from = msgs.length;
+  svc.client!.reconnect();
+  await waitFor(() => last(base + '/config_version', from) !== undefined && last(base + '/state', from) !== undefined, 'status values');
+  expect(last(base + '/evse_connected', from)!.payload).toBe('1');
+  expect(last(base + '/state', from)!.retain).toBe(false); // mqtt_retained is off by default
+  const doc = svc.statusFields({});
+  expect(doc.mqtt_connected).toBe(1);
+  expect(doc.mqtt_status).toBe('connected');
+});
+
+test('status values follow the controller: plugging in publishes <base>/vehicle 1', async () => {
+  const from = msgs.length;
+  expect(g.emulator.snapshot().evState).toBe('A');
+  g.emulator.plugIn();
+  await waitFor(() => {
+    const m = last(base + '/vehicle', from);
+    return m !== undefined && m.payload === '1';
+  }, 'vehicle=1 over MQTT');
+  const s = last(base + '/state', from);
+  expect(s && s.payload).toBe(String(g.gateway.monitor.status.state));
+});
+
+test('rapi/in/$GV answers on rapi/out with the raw reply line', async () => {
+  const from = msgs.length;
+  send(base + '/rapi/in/$GV', '');
+  await waitFor(() => last(base + '/rapi/out', from) !== undefined, 'rapi/out');
+  expect(last(base + '/rapi/out', from)!.payload).toMatch(/^\$OK [0-9.A-Za-z]+ [0-9.]+/);
+  // arguments come from the payload
+  const from2 = msgs.length;
+  send(base + '/rapi/in/$GE', '');
+  send(base + '/rapi/in/$SC', '13 V');
+  await waitFor(() => msgs.slice(from2).filter((m) => m.topic === base + '/rapi/out').length >= 2, 'two replies');
+  const outs = msgs.slice(from2).filter((m) => m.topic === base + '/rapi/out');
+  expect(outs[0].payload).toMatch(/^\$OK /);
+  expect(outs[1].payload).toMatch(/^\$OK/);
+});
+
+test('override/set pauses the controller; "clear" gives it back', async () => {
+  send(base + '/override/set', '{"state":"disabled"}');
+  await waitFor(() => g.emulator.snapshot().state === 0xfe, 'the controller to pause (0xfe)');
+  expect(g.gateway.claims.override('get').state).toBe('disabled');
+  send(base + '/override/set', 'clear');
+  await waitFor(() => g.emulator.snapshot().state !== 0xfe, 'the controller to resume');
+  expect(g.gateway.claims.override('get')).toEqual({});
+  send(base + '/override/set', 'toggle');
+  await waitFor(() => JSON.stringify(g.gateway.claims.override('get')) !== '{}', 'toggle to set an override');
+  send(base + '/override/set', 'clear');
+  await waitFor(() => JSON.stringify(g.gateway.claims.override('get')) === '{}', 'the override to clear');
+});
+
+test('claim/set merges into the MQTT claim; "release" releases it', async () => {
+  const claims = g.gateway.claims;
+  send(base + '/claim/set', '{"state":"disabled"}');
+  await waitFor(() => claims.get(CLIENT_MQTT) !== null, 'the MQTT claim');
+  send(base + '/claim/set', '{"max_current":10}');
+  await waitFor(() => claims.get(CLIENT_MQTT)!.max_current === 10, 'the merged claim');
+  expect(claims.get(CLIENT_MQTT)).toMatchObject({ priority: 500, state: 'disabled', max_current: 10 });
+  await waitFor(() => g.emulator.snapshot().state === 0xfe, 'the controller to pause for the claim');
+  send(base + '/claim/set', 'release');
+  await waitFor(() => claims.get(CLIENT_MQTT) === null, 'the claim to go');
+});
+
+test('config/set and divertmode/set change settings (and config_version goes out)', async () => {
+  const cfg = g.gateway.config;
+  const v0 = cfg.version;
+  const from = msgs.length;
+  send(base + '/config/set', '{"charge_mode":"eco"}');
+  await waitFor(() => cfg.get('charge_mode') === 'eco', 'charge_mode eco');
+  expect(cfg.version).toBe(v0 + 1);
+  await waitFor(() => last(base + '/config_version', from) !== undefined, 'config_version');
+  expect(last(base + '/config_version', from)!.payload).toBe(String(v0 + 1));
+  send(base + '/divertmode/set', '1');
+  await waitFor(() => cfg.get('charge_mode') === 'fast', 'charge_mode fast');
+  send(base + '/divertmode/set', '2');
+  await waitFor(() => cfg.get('charge_mode') === 'eco', 'charge_mode eco again');
+  send(base + '/divertmode/set', '1');
+  await waitFor(() => cfg.get('charge_mode') === 'fast', 'charge_mode fast again');
+});
+
+test('bad payloads are ignored with a log line and change nothing', async () => {
+  const gw = g.gateway;
+  const cfg = gw.config;
+  const v0 = cfg.version;
+  const claims0 = JSON.stringify(gw.claims.list());
+  const logs0 = g.logs.length;
+  const bad: [string, string][] = [
+    ['config/set', 'not json'],
+    ['config/set', '{"no_such_key":1}'],
+    ['config/set', '{"mqtt_port":"many"}'],
+    ['config/set', '[1,2]'],
+    ['divertmode/set', '3'],
+    ['override/set', 'nope'],
+    ['override/set', '{"state":"asleep"}'],
+    ['claim/set', '42'],
+    ['claim/set', '{"max_current":"lots"}'],
+    ['limit/set', '{"type":"parsecs","value":1}'],
+    ['shaper/set', 'on'],
+    ['restart', '{"device":"toaster"}'],
+    ['schedule/set', '"x"'],
+  ];
+  for (const [t, p] of bad) send(base + '/' + t, p);
+  send('emon/power1', 'lots');
+  await waitFor(() => g.logs.slice(logs0).filter((l) => l.indexOf('ignored') >= 0).length >= bad.length + 1, 'a log line for each');
+  expect(cfg.version).toBe(v0);
+  expect(JSON.stringify(gw.claims.list())).toBe(claims0);
+  expect(g.restarts).toEqual([]);
+  expect(gw.planning!.limits.statusFields().limit).toBeFalsy();
+  expect(svc.client!.connected()).toBe(true);
+});
+
+test('limit/set sets a limit and "clear" clears it', async () => {
+  const p = g.gateway.planning!;
+  send(base + '/limit/set', '{"type":"energy","value":5000}');
+  await waitFor(() => !!p.limits.statusFields().limit, 'the limit');
+  send(base + '/limit/set', 'clear');
+  await waitFor(() => !p.limits.statusFields().limit, 'the limit to clear');
+});
+
+test('feed topics: grid_ie (also the shaper live power), vrms, vehicle soc', async () => {
+  const gw = g.gateway;
+  send('emon/power1', '-1500');
+  await waitFor(() => gw.statusDocument().grid_ie === -1500, 'grid_ie -1500');
+  expect(gw.planning!.shaper.live).toBe(-1500);
+  send('car/soc', '63');
+  await waitFor(() => gw.statusDocument().battery_level === 63, 'battery_level 63');
+  expect(gw.external.vehicle_state_update).toBe(0);
+  await waitFor(() => {
+    const m = last(base + '/battery_level');
+    return m !== undefined && m.payload === '63';
+  }, 'battery_level over MQTT');
+  send('emon/vrms', '231.5');
+  await waitFor(() => (gw.planning!.divert as any).vrms === 231.5, 'vrms 231.5');
+});
+
+test('the last will goes out when the gateway socket dies, then it reconnects and announces again', async () => {
+  const from = msgs.length;
+  const gwSocket = [...sockets].find((s) => {
+    const c = Object.values(aedes.clients).find((cl: any) => cl.conn === s) as any;
+    return c && c.id === g.gateway.config.get('hostname');
+  });
+  expect(gwSocket).toBeDefined();
+  gwSocket!.destroy();
+  await waitFor(() => {
+    const m = last(announce, from);
+    return m !== undefined && JSON.parse(m.payload).state === 'disconnected';
+  }, 'the will');
+  const will = JSON.parse(last(announce, from)!.payload);
+  expect(will).toEqual({ state: 'disconnected', id: g.gateway.hal.system.id(), name: g.gateway.config.get('hostname') });
+  await waitFor(() => {
+    const m = last(announce, from);
+    return m !== undefined && JSON.parse(m.payload).state === 'connected';
+  }, 'the announce again', 10000);
+  expect(JSON.parse((await retained())[announce]).state).toBe('connected');
+  // commands work again on the new session
+  send(base + '/divertmode/set', '2');
+  await waitFor(() => g.gateway.config.get('charge_mode') === 'eco', 'a command after the reconnect');
+  send(base + '/divertmode/set', '1');
+  await waitFor(() => g.gateway.config.get('charge_mode') === 'fast', 'charge_mode fast');
+});
+
+test('changing an MQTT setting starts a new session (mqtt_topic moves <base>); disabling stops it', async () => {
+  const old = svc.client;
+  send(base + '/config/set', '{"mqtt_topic":"evse-test"}');
+  await waitFor(() => svc.client !== old && svc.client !== null && svc.client.connected(), 'the new session');
+  expect(svc.base).toBe('evse-test');
+  const from = msgs.length;
+  send('evse-test/rapi/in/$GV', '');
+  await waitFor(() => last('evse-test/rapi/out', from) !== undefined, 'rapi/out under the new base');
+  send(base + '/divertmode/set', '2'); // the old base is no longer ours
+  send('evse-test/config/set', '{"mqtt_enabled":false}');
+  await waitFor(() => svc.client === null, 'MQTT off');
+  // a clean disconnect sends no will: the service says "disconnected" itself
+  await waitFor(() => {
+    const m = last(announce, from);
+    return m !== undefined && JSON.parse(m.payload).state === 'disconnected';
+  }, 'the disconnected announce');
+  expect(g.gateway.config.get('charge_mode')).toBe('fast');
+  expect(svc.statusFields({}).mqtt_status).toBe('disabled');
+});
+
+describe('the other command topics', () => {
+  // run after the session tests above turned MQTT off: on again under the default base
+  beforeAll(async () => {
+    const r = g.gateway.config.update({ mqtt_enabled: true, mqtt_topic: base });
+    expect(r.ok).toBe(true);
+    if (r.ok) g.gateway.configChanged(r.changed);
+    await waitFor(() => svc.client !== null && svc.client.connected(), 'MQTT on again');
+  });
+
+  test('shaper/set 1|0 switches the current shaper', async () => {
+    const shaper: any = g.gateway.planning!.shaper;
+    send(base + '/shaper/set', '1');
+    await waitFor(() => shaper.on === true, 'shaper on');
+    send(base + '/shaper/set', '0');
+    await waitFor(() => shaper.on === false, 'shaper off');
+  });
+
+  test('schedule/set adds an event, schedule/clear removes it', async () => {
+    const sch = g.gateway.planning!.scheduler;
+    const v0 = sch.statusFields().schedule_version;
+    send(base + '/schedule/set', '{"id":7,"state":"active","time":"22:30","days":["monday","friday"]}');
+    await waitFor(() => sch.statusFields().schedule_version === v0 + 1, 'the event');
+    send(base + '/schedule/clear', '7');
+    await waitFor(() => sch.statusFields().schedule_version === v0 + 2, 'the event to go');
+  });
+
+  test('restart {"device":"gateway"} restarts the gateway after a second', async () => {
+    send(base + '/restart', '{"device":"gateway"}');
+    await waitFor(() => g.restarts.length === 1, 'the restart', 3000);
+  });
+});

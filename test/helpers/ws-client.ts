@@ -1,5 +1,5 @@
-// A minimal RFC 6455 client on node:net for tests (the same approach as
-// test/integration/websocket.test.ts): the handshake by hand, masked frames out, frames parsed in.
+// A minimal RFC 6455 client on node:net for tests: the handshake by hand, masked frames out,
+// frames parsed in (Node 20 has no WebSocket client).
 import * as net from 'node:net';
 import * as crypto from 'node:crypto';
 
@@ -20,14 +20,16 @@ export class WsTestClient {
   closed = false;
   private waiters: (() => void)[] = [];
 
-  constructor(port: number, path = '/ws', headers: { [k: string]: string } = {}) {
+  /** `firstBytes`: sent right after the handshake request, in the same write (frames before the 101). */
+  constructor(port: number, path = '/ws', headers: { [k: string]: string } = {}, firstBytes?: Buffer) {
     this.sock = net.connect(port, '127.0.0.1');
     this.sock.on('error', () => undefined);
     let req =
       'GET ' + path + ' HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
       'Sec-WebSocket-Key: ' + this.key + '\r\nSec-WebSocket-Version: 13\r\n';
     for (const k in headers) req += k + ': ' + headers[k] + '\r\n';
-    this.sock.write(req + '\r\n');
+    const head = Buffer.from(req + '\r\n');
+    this.sock.write(firstBytes ? Buffer.concat([head, firstBytes]) : head);
     this.sock.on('data', (d: Buffer) => {
       this.buf = Buffer.concat([this.buf, d]);
       this.parse();
@@ -90,14 +92,23 @@ export class WsTestClient {
   body(): string {
     return this.buf.toString('utf8');
   }
-  send(opcode: number, payload: string | Buffer) {
-    const p = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  nextText(count: number) {
+    return this.until(() => this.texts().length >= count, count + ' text frames');
+  }
+  closeFrame(): WsFrame | undefined {
+    return this.frames.filter((f) => f.opcode === 8)[0];
+  }
+  /** A masked client frame; `fin` false for the first parts of a fragmented message. */
+  static frame(opcode: number, payload: Buffer, fin = true): Buffer {
     const mask = crypto.randomBytes(4);
-    const n = p.length;
-    const head = n < 126 ? Buffer.from([0x80 | opcode, 0x80 | n]) : Buffer.from([0x80 | opcode, 0x80 | 126, n >> 8, n & 255]);
+    const n = payload.length;
+    const head = n < 126 ? Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | n]) : Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | 126, n >> 8, n & 255]);
     const body = Buffer.alloc(n);
-    for (let i = 0; i < n; i++) body[i] = p[i] ^ mask[i & 3];
-    this.sock.write(Buffer.concat([head, mask, body]));
+    for (let i = 0; i < n; i++) body[i] = payload[i] ^ mask[i & 3];
+    return Buffer.concat([head, mask, body]);
+  }
+  send(opcode: number, payload: string | Buffer, fin = true) {
+    this.sock.write(WsTestClient.frame(opcode, typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload, fin));
   }
   destroy() {
     this.sock.destroy();

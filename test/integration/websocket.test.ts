@@ -1,115 +1,11 @@
-// The WebSocket hub on a real node:http server (through the node HAL), driven by a client written
-// here on node:net: the handshake by hand, masked frames, reading the server's frames.
-import * as net from 'node:net';
+// The WebSocket hub on a real node:http server (through the node HAL), driven by the hand-written
+// client of test/helpers/ws-client.ts over a real socket.
 import * as crypto from 'node:crypto';
 import { nodeHttpServer } from '../../src/hal/node/http';
 import { nodeCrypto } from '../../src/hal/node/crypto';
 import { nodeClock } from '../../src/hal/node/clock';
 import { WsHub } from '../../src/http/websocket';
-
-interface Frame {
-  fin: boolean;
-  opcode: number;
-  data: Buffer;
-}
-
-/** A minimal RFC 6455 client. */
-class Client {
-  sock: net.Socket;
-  buf = Buffer.alloc(0);
-  status = 0;
-  head = '';
-  frames: Frame[] = [];
-  closed = false;
-  private waiters: (() => void)[] = [];
-
-  constructor(port: number, path: string, firstBytes?: Buffer) {
-    this.key = crypto.randomBytes(16).toString('base64');
-    this.sock = net.connect(port, '127.0.0.1');
-    this.sock.on('error', () => undefined);
-    var req =
-      'GET ' + path + ' HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-      'Sec-WebSocket-Key: ' + this.key + '\r\nSec-WebSocket-Version: 13\r\n\r\n';
-    this.sock.write(firstBytes ? Buffer.concat([Buffer.from(req), firstBytes]) : Buffer.from(req));
-    this.sock.on('data', (d: Buffer) => {
-      this.buf = Buffer.concat([this.buf, d]);
-      this.parse();
-      this.wake();
-    });
-    this.sock.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-  }
-  key: string;
-
-  private parse() {
-    if (!this.status) {
-      var end = this.buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      this.head = this.buf.subarray(0, end).toString('latin1');
-      this.status = parseInt(this.head.split(' ')[1], 10);
-      this.buf = this.buf.subarray(end + 4);
-      if (this.status !== 101) return; // the rest is an HTTP body
-    }
-    if (this.status !== 101) return;
-    for (;;) {
-      if (this.buf.length < 2) return;
-      var n = this.buf[1] & 127;
-      var at = 2;
-      if (this.buf[1] & 0x80) throw new Error('server frames must not be masked');
-      if (n === 126) {
-        if (this.buf.length < 4) return;
-        n = this.buf.readUInt16BE(2);
-        at = 4;
-      } else if (n === 127) throw new Error('unexpected 64-bit length');
-      if (this.buf.length < at + n) return;
-      this.frames.push({ fin: (this.buf[0] & 0x80) !== 0, opcode: this.buf[0] & 15, data: this.buf.subarray(at, at + n) });
-      this.buf = this.buf.subarray(at + n);
-    }
-  }
-  private wake() {
-    var w = this.waiters;
-    this.waiters = [];
-    for (var i = 0; i < w.length; i++) w[i]();
-  }
-  /** Resolves once `test()` holds, checking on every event. */
-  until(test: () => boolean, what: string, ms = 2000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      var timer = setTimeout(() => reject(new Error('timed out waiting for ' + what)), ms);
-      var check = () => {
-        if (test()) {
-          clearTimeout(timer);
-          resolve();
-        } else this.waiters.push(check);
-      };
-      check();
-    });
-  }
-  opened() {
-    return this.until(() => this.status !== 0, 'handshake');
-  }
-  texts(): any[] {
-    return this.frames.filter((f) => f.opcode === 1).map((f) => JSON.parse(f.data.toString('utf8')));
-  }
-  nextText(count: number) {
-    return this.until(() => this.texts().length >= count, count + ' text frames');
-  }
-  closeFrame(): Frame | undefined {
-    return this.frames.filter((f) => f.opcode === 8)[0];
-  }
-  static frame(opcode: number, payload: Buffer, fin = true): Buffer {
-    var mask = crypto.randomBytes(4);
-    var n = payload.length;
-    var head = n < 126 ? Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | n]) : Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | 126, n >> 8, n & 255]);
-    var body = Buffer.alloc(n);
-    for (var i = 0; i < n; i++) body[i] = payload[i] ^ mask[i & 3];
-    return Buffer.concat([head, mask, body]);
-  }
-  send(opcode: number, payload: string | Buffer, fin = true) {
-    this.sock.write(Client.frame(opcode, typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload, fin));
-  }
-}
+import { WsTestClient as Client } from '../helpers/ws-client';
 
 describe('WebSocket /ws on the node HTTP server', () => {
   var server: ReturnType<typeof nodeHttpServer>;
@@ -120,7 +16,7 @@ describe('WebSocket /ws on the node HTTP server', () => {
   var pingMs = 30000;
 
   function connect(path = '/ws', first?: Buffer): Client {
-    var c = new Client(port, path, first);
+    var c = new Client(port, path, {}, first);
     clients.push(c);
     return c;
   }

@@ -9,6 +9,8 @@ import { WsHub } from './http/websocket';
 import { BasicAuth } from './http/auth';
 import type { Planning } from './planning';
 import type { MqttService } from './services/mqtt/service';
+import type { EmoncmsService } from './services/emoncms';
+import type { OhmConnectService } from './services/ohmconnect';
 import { createRouter } from './http/router';
 
 /** The gateway's own version, reported in /config (client libraries gate features on it). */
@@ -32,6 +34,9 @@ export class Gateway {
   planning: Planning | null = null;
   /** MQTT status and control, when attached (src/services/mqtt/service.ts); null in the ESP32 image for now. */
   mqtt: MqttService | null = null;
+  /** Emoncms logging and OhmConnect, when attached (Node for now). */
+  emoncms: EmoncmsService | null = null;
+  ohm: OhmConnectService | null = null;
   /** Values pushed from outside (POST /status, later MQTT): vehicle data, home battery, ... */
   external: Status = {};
   private startedAt: number;
@@ -70,6 +75,8 @@ export class Gateway {
     if (this.planning) this.planning.start();
     this.hal.http.listen(port, createRouter(this));
     if (this.mqtt) this.mqtt.start();
+    if (this.emoncms) this.emoncms.start();
+    if (this.ohm) this.ohm.start();
   }
 
   /** The controller's status changed: tell the clients and the parts that follow it. */
@@ -113,6 +120,8 @@ export class Gateway {
     }
     if (this.planning) this.planning.configChanged(changed);
     if (this.mqtt) this.mqtt.configChanged(changed);
+    if (this.emoncms) this.emoncms.configChanged(changed);
+    if (this.ohm) this.ohm.configChanged(changed);
   }
 
   statusDocument(): Status {
@@ -132,6 +141,8 @@ export class Gateway {
     }
     for (k in this.external) doc[k] = this.external[k];
     if (this.mqtt) this.mqtt.statusFields(doc);
+    if (this.emoncms) this.emoncms.statusFields(doc);
+    if (this.ohm) this.ohm.statusFields(doc);
     doc.free_heap = this.hal.system.freeMemory();
     doc.config_version = this.config.version;
     doc.time = new Date(now).toISOString().substr(0, 19) + 'Z';

@@ -83,8 +83,8 @@ export function Charge() {
         }}
       </Feature>
       <Feature path="/schedule" title="Timers" id="timers">
-        {function (r: Reply) {
-          return <Timers list={r.ok && r.data instanceof Array ? r.data : []} />;
+        {function () {
+          return <Timers />;
         }}
       </Feature>
       <Card title="Energy">
@@ -191,6 +191,7 @@ function Mode() {
   if (eco) {
     var have = s.solar !== undefined || s.grid_ie !== undefined;
     if (!have) reason = 'Waiting: no solar or grid reading has arrived yet (MQTT or POST /status).';
+    else if (s.divert_reason !== undefined) reason = divertWhy(s);
     else if (s.charge_rate >= 6)
       reason = 'Charging at ' + s.charge_rate + ' A from surplus solar (' + (s.solar !== undefined ? 'solar ' + s.solar + ' W' : 'grid ' + s.grid_ie + ' W') + ').';
     else reason = 'Waiting: not enough surplus solar (' + (s.solar !== undefined ? 'solar ' + s.solar + ' W' : 'grid ' + s.grid_ie + ' W') + ').';
@@ -211,46 +212,235 @@ function Mode() {
   );
 }
 
+/** The divert controller's reason (src/core/divert/controller.ts) and countdown, for people. */
+var REASONS: { [k: string]: string } = {
+  waiting: 'Waiting for a solar or grid reading',
+  'feed stale': 'Waiting: the solar or grid reading is out of date',
+  charging: 'Charging from surplus solar',
+  'charging at minimum': 'Charging at the minimum current',
+  'min charge time': 'Charging for the minimum time',
+  pause: 'Pausing before trying again',
+  starting: 'Enough surplus: starts',
+  'not enough surplus': 'Waiting: not enough surplus solar',
+  'no surplus': 'Waiting: no surplus solar',
+  stopping: 'Surplus gone: stops',
+  off: 'Eco mode is off',
+};
+function divertWhy(s: any): string {
+  var r = s.divert_reason;
+  var t = REASONS[r] || r;
+  var c = s.divert_countdown;
+  if (c > 0) t += r === 'starting' || r === 'stopping' ? ' ' + inTime(c) : ' (' + inTime(c).slice(3) + ' left)';
+  if (r === 'charging' || r === 'charging at minimum') t += ' at ' + s.charge_rate + ' A';
+  var src = s.solar !== undefined ? 'solar ' + s.solar + ' W' : s.grid_ie !== undefined ? 'grid ' + s.grid_ie + ' W' : '';
+  return t + (src ? ' (' + src + ').' : '.');
+}
+
 function Limit() {
+  var s = useStatus();
+  var cur = useFetch('/limit', s.limit_version);
   var type = useState('time');
   var val = useState('');
-  var msg = useState('');
+  var err = useState('');
+  var l = cur && cur.ok && cur.data && cur.data.type ? cur.data : null;
+  function done(r: Reply) {
+    err[1](r.ok ? '' : why(r));
+    if (r.ok) {
+      val[1]('');
+      api('/status').then((x) => x.ok && merge(x.data)); // limit_version may come over /ws too
+    }
+  }
   return (
     <form
       onSubmit={(e) => {
         e.preventDefault();
-        api('/limit', 'POST', { type: type[0], value: +val[0] * (type[0] === 'energy' ? 1000 : 1), auto_release: true }).then((r) =>
-          msg[1](r.ok ? 'Limit set' : why(r))
-        );
+        var v = parseFloat(val[0]);
+        if (!(v > 0)) return err[1]('Enter a number above 0');
+        // the UI speaks kWh, the API Wh
+        api('/limit', 'POST', { type: type[0], value: type[0] === 'energy' ? Math.round(v * 1000) : Math.round(v), auto_release: true }).then(done);
       }}
     >
-      <div class="row">
-        <select aria-label="Limit type" value={type[0]} onChange={(e) => type[1]((e.target as HTMLSelectElement).value)}>
-          <option value="time">Time (minutes)</option>
-          <option value="energy">Energy (kWh)</option>
-        </select>
-        <input aria-label="Limit value" type="number" min="0" value={val[0]} onInput={(e) => val[1]((e.target as HTMLInputElement).value)} />
-        <button>Set</button>
+      <div id="limit-now" class="now split">
+        {l ? (
+          <span>
+            Stops after <b>{limitText(l)}</b>
+            {l.auto_release === false ? '' : ' (this session)'}
+          </span>
+        ) : (
+          'No limit: charges until the car is full.'
+        )}
+        {l && (
+          <button type="button" id="limit-clear" class="small" onClick={() => api('/limit', 'DELETE').then(done)}>
+            Clear
+          </button>
+        )}
       </div>
-      <p class="hint">{msg[0] || '\u00a0'}</p>
+      <div class="row">
+        <select id="limit-type" aria-label="Limit type" value={type[0]} onChange={(e) => type[1]((e.target as HTMLSelectElement).value)}>
+          <option value="time">Minutes</option>
+          <option value="energy">kWh</option>
+        </select>
+        <input
+          id="limit-value"
+          aria-label="Limit value"
+          aria-invalid={err[0] ? 'true' : undefined}
+          aria-describedby="limit-err"
+          type="number"
+          min="0"
+          step="any"
+          style="width:6em"
+          value={val[0]}
+          onInput={(e) => val[1]((e.target as HTMLInputElement).value)}
+        />
+        <button id="limit-set">Set</button>
+      </div>
+      <p id="limit-err" class="error" role="alert">
+        {err[0]}
+      </p>
     </form>
   );
 }
 
-var DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
-function Timers(p: { list: any[] }) {
+function limitText(l: any): string {
+  var v = l.value;
+  if (l.type === 'energy') return +(v / 1000).toFixed(2) + ' kWh';
+  if (l.type === 'time') return v >= 60 ? Math.floor(v / 60) + ' h ' + (v % 60) + ' min' : v + ' min';
+  if (l.type === 'soc') return v + ' % battery';
+  return v + ' ' + (l.type === 'range' ? 'km range' : l.type);
+}
+
+// API day names (the scheduler takes sunday..saturday); shown Monday first
+var DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+var SUN_FIRST = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+function short(d: string): string {
+  return d.charAt(0).toUpperCase() + d.slice(1, 3);
+}
+function days(list: string[]): string {
+  return list.length === 7 ? 'every day' : DAYS.filter((d) => list.indexOf(d) >= 0).map(short).join(' ');
+}
+/** "in 3 min", "in 2 h 05 min" */
+function inTime(sec: number): string {
+  if (sec < 60) return 'in ' + Math.max(0, Math.round(sec)) + ' s';
+  var m = Math.ceil(sec / 60);
+  return m < 60 ? 'in ' + m + ' min' : 'in ' + dur(m * 60);
+}
+// The delay timer is the pair of daily events with these ids (start, stop): setting it again
+// replaces them, and ordinary timers get other ids.
+var DELAY_START = 90,
+  DELAY_STOP = 91;
+
+function Timers() {
+  var s = useStatus();
+  var r = useFetch('/schedule', s.schedule_version);
+  var plan = useFetch('/schedule/plan', s.schedule_plan_version + '/' + s.schedule_version);
+  var list: any[] = r && r.ok && r.data instanceof Array ? r.data : [];
+  var st = useState('active');
+  var time = useState('');
+  var sel = useState<string[]>(DAYS.slice(0, 5));
+  var err = useState('');
+  var d1 = useState('');
+  var d2 = useState('');
+  var derr = useState('');
+  var msg = useState('');
+  function refresh(r: Reply, set: (m: string) => void) {
+    set(r.ok ? '' : why(r));
+    if (r.ok) api('/status').then((x) => x.ok && merge(x.data));
+    return r.ok;
+  }
+  function add(e: Event) {
+    e.preventDefault();
+    if (!time[0]) return err[1]('Choose a time');
+    if (!sel[0].length) return err[1]('Choose at least one day');
+    var id = 1;
+    for (var i = 0; i < list.length; i++) if (list[i].id >= id) id = list[i].id + 1;
+    if (id === DELAY_START || id === DELAY_STOP) id = DELAY_STOP + 1;
+    api('/schedule/' + id, 'POST', { state: st[0], time: time[0], days: sel[0] }).then((r) => {
+      if (refresh(r, err[1])) msg[1]('Timer added');
+    });
+  }
+  function delay(e: Event) {
+    e.preventDefault();
+    if (!d1[0] || !d2[0]) return derr[1]('Choose both times');
+    if (d1[0] === d2[0]) return derr[1]('Start and stop must differ');
+    api('/schedule', 'POST', [
+      { id: DELAY_START, state: 'active', time: d1[0], days: DAYS },
+      { id: DELAY_STOP, state: 'disabled', time: d2[0], days: DAYS },
+    ]).then((r) => {
+      if (refresh(r, derr[1])) msg[1]('Delay timer set: charges from ' + d1[0] + ' to ' + d2[0]);
+    });
+  }
+  var nx = plan && plan.ok ? plan.data : {};
+  var ne = nx.next_event;
   return (
     <div>
-      <div class="row">
-        <label>
-          Start in <input type="number" min="0" style="width:5em" /> min
-        </label>
-        <button>Delay</button>
-      </div>
-      <p class="hint">
-        {p.list.length
-          ? p.list.map((t) => t.state + ' at ' + t.time + ' ' + (t.days || []).join(',')).join('; ')
-          : 'No weekly timers (' + DAYS.join(' ') + ').'}
+      <p id="next-event" class="now">
+        {ne ? (
+          <span>
+            Next: <b>{ne.state === 'active' ? 'start' : 'stop'}</b> {SUN_FIRST[ne.day]} {ne.time.slice(0, 5)}
+            {typeof nx.next_event_delay === 'number' ? ' (' + inTime(nx.next_event_delay) + ')' : ''}
+          </span>
+        ) : (
+          'No timers: the charger follows the other controls.'
+        )}
+      </p>
+      {list.length > 0 && (
+        <ul id="timer-list" class="list">
+          {list.map((t) => (
+            <li key={t.id}>
+              <span>
+                <b>{t.state === 'active' ? 'Start' : 'Stop'}</b> {t.time.slice(0, 5)} {days(t.days)}
+                {t.id === DELAY_START || t.id === DELAY_STOP ? ' (delay)' : ''}
+              </span>
+              <button type="button" class="small" aria-label={'Delete timer ' + t.id + ' (' + t.state + ' ' + t.time + ')'} data-id={t.id} onClick={() => api('/schedule/' + t.id, 'DELETE').then((r) => refresh(r, msg[1]))}>
+                Delete
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form id="timer-add" onSubmit={add}>
+        <div class="row">
+          <select id="timer-state" aria-label="Timer action" value={st[0]} onChange={(e) => st[1]((e.target as HTMLSelectElement).value)}>
+            <option value="active">Start</option>
+            <option value="disabled">Stop</option>
+          </select>
+          <input id="timer-time" type="time" aria-label="Time" required value={time[0]} onInput={(e) => time[1]((e.target as HTMLInputElement).value)} />
+        </div>
+        <div class="days" role="group" aria-label="Days">
+          {DAYS.map((d) => (
+            <label>
+              <input
+                type="checkbox"
+                name={d}
+                checked={sel[0].indexOf(d) >= 0}
+                onChange={(e) => sel[1]((e.target as HTMLInputElement).checked ? sel[0].concat(d) : sel[0].filter((x) => x !== d))}
+              />
+              {short(d)}
+            </label>
+          ))}
+        </div>
+        <button id="timer-save" class="gap">Add timer</button>
+        <p id="timer-err" class="error" role="alert">
+          {err[0]}
+        </p>
+      </form>
+      <form id="delay" onSubmit={delay}>
+        <p class="hint">Delay timer: charge every day only between</p>
+        <div class="row">
+          <label>
+            <input id="delay-start" aria-label="Delay timer start" type="time" value={d1[0]} onInput={(e) => d1[1]((e.target as HTMLInputElement).value)} />
+          </label>
+          <label>
+            and <input id="delay-stop" aria-label="Delay timer stop" type="time" value={d2[0]} onInput={(e) => d2[1]((e.target as HTMLInputElement).value)} />
+          </label>
+          <button id="delay-set">Set</button>
+        </div>
+        <p id="delay-err" class="error" role="alert">
+          {derr[0]}
+        </p>
+      </form>
+      <p id="timer-msg" class="hint" role="status">
+        {msg[0]}
       </p>
     </div>
   );

@@ -72,6 +72,30 @@ export interface HttpServer {
   upgrade(req: HttpRequest, res: HttpResponse, headers: { [name: string]: string }): RawSocket;
 }
 
+/** An outgoing HTTP(S) request (Emoncms, OhmConnect). */
+export interface HttpClientRequest {
+  method: string;
+  /** Absolute `http://` or `https://` URL. */
+  url: string;
+  headers?: { [name: string]: string };
+  body?: string;
+  /** Give up (and report 'timeout') after this long. Required: no request may hang. */
+  timeoutMs: number;
+  /** Answers longer than this are cut off (reported as 'response too long'). Default 4096. */
+  maxBytes?: number;
+}
+
+/**
+ * `cb` is called exactly once: (null, status, body) for any HTTP answer (also 4xx/5xx), or
+ * (message, 0, '') when there was none (refused, DNS, TLS, 'timeout', 'response too long').
+ * Bodies are binary strings.
+ */
+export type HttpClientCallback = (err: string | null, status: number, body: string) => void;
+
+export interface HttpClient {
+  request(req: HttpClientRequest, cb: HttpClientCallback): void;
+}
+
 /** Hashes the host computes natively. Input and output are binary strings. */
 export interface Crypto {
   /** The 20-byte SHA-1 digest. */

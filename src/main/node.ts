@@ -19,6 +19,9 @@ import { startControlServer } from '../emulator/control-server';
 import { Gateway } from '../app';
 import { Planning } from '../planning';
 import { MqttService } from '../services/mqtt/service';
+import { EmoncmsService } from '../services/emoncms';
+import { OhmConnectService } from '../services/ohmconnect';
+import { nodeHttpClient } from '../hal/node/http-client';
 import { setAssetSource } from '../http/static';
 import * as path from 'node:path';
 import { SerialLink } from '../hal/types';
@@ -66,4 +69,6 @@ var gateway = new Gateway(
 );
 gateway.planning = new Planning(gateway);
 gateway.mqtt = new MqttService(gateway);
+gateway.emoncms = new EmoncmsService(gateway, nodeHttpClient);
+gateway.ohm = new OhmConnectService(gateway, nodeHttpClient);
 gateway.start();

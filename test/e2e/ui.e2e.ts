@@ -144,8 +144,69 @@ test('eco mode says why it charges or waits', async () => {
   await page.click('#eco');
   await hasText('#eco-why', /Waiting: no solar or grid reading/);
   expect(gw.gateway.config.get('charge_mode')).toBe('eco');
+  // with a reading, the divert controller's reason (and its countdown, when it has one) is shown
+  expect((await fetch(gw.url + '/status', { method: 'POST', body: JSON.stringify({ solar: 5000 }) })).ok).toBe(true);
+  await hasText('#eco-why', /\(solar 5000 W\)\.$/);
+  const st = await (await fetch(gw.url + '/status')).json();
+  if (st.divert_reason === 'starting') await hasText('#eco-why', /starts in \d+ (s|min)/);
+  await shoot('charge-eco');
   await page.click('#normal');
   await waitFor(() => gw.gateway.config.get('charge_mode') === 'fast', 'normal mode');
+});
+
+test('session limit: an energy limit set in kWh, shown, and cleared', async () => {
+  await comingSoonOrEnabled('#limit', '/limit');
+  await hasText('#limit-now', /No limit/);
+  await page.selectOption('#limit-type', 'energy');
+  await page.fill('#limit-value', '12.5');
+  await page.press('#limit-value', 'Enter'); // the keyboard submits
+  await hasText('#limit-now', /Stops after 12\.5 kWh/);
+  expect(await (await fetch(gw.url + '/limit')).json()).toMatchObject({ type: 'energy', value: 12500 });
+  expect((await (await fetch(gw.url + '/status')).json()).limit).toBe(true);
+  await shoot('charge-limit');
+  await page.click('#limit-clear');
+  await hasText('#limit-now', /No limit/);
+  expect(await (await fetch(gw.url + '/limit')).json()).toEqual({});
+  expect((await (await fetch(gw.url + '/status')).json()).limit).toBe(false);
+  // an empty value is refused by its field, without a request
+  await page.fill('#limit-value', '');
+  await page.click('#limit-set');
+  await hasText('#limit-err', /above 0/);
+});
+
+test('timers: add one, list it, the next event, delete it; the delay timer makes two events', async () => {
+  await comingSoonOrEnabled('#timers', '/schedule');
+  await page.selectOption('#timer-state', 'active');
+  await page.fill('#timer-time', '07:30');
+  await page.check('#timer-add input[name=saturday]');
+  await page.uncheck('#timer-add input[name=monday]');
+  await page.click('#timer-save');
+  await hasText('#timer-list', /Start 07:30 Tue Wed Thu Fri Sat/);
+  const list = await (await fetch(gw.url + '/schedule')).json();
+  expect(list).toEqual([{ id: 1, state: 'active', time: '07:30:00', days: ['tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] }]);
+  await hasText('#next-event', /Next: start (Tue|Wed|Thu|Fri|Sat) 07:30 \(in /);
+  await page.fill('#delay-start', '01:00');
+  await page.fill('#delay-stop', '06:00');
+  await page.click('#delay-set');
+  await hasText('#timer-msg', /Delay timer set/);
+  const ev = await (await fetch(gw.url + '/schedule')).json();
+  expect(ev.filter((e: any) => e.id >= 90)).toEqual([
+    { id: 90, state: 'active', time: '01:00:00', days: ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] },
+    { id: 91, state: 'disabled', time: '06:00:00', days: ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] },
+  ]);
+  await page.locator('#timer-list li').nth(2).waitFor();
+  await shoot('charge-timers');
+  for (const id of [1, 90, 91]) {
+    await page.click('#timer-list button[data-id="' + id + '"]');
+    await waitFor(async () => !(await (await fetch(gw.url + '/schedule')).json()).some((e: any) => e.id === id), 'timer ' + id + ' deleted');
+  }
+  await hasText('#next-event', /No timers/);
+  await page.locator('#timer-list').waitFor({ state: 'detached' });
+  // a missing day is refused by the form
+  await page.fill('#timer-time', '08:00');
+  for (const d of ['tuesday', 'wednesday', 'thursday', 'friday', 'saturday']) await page.uncheck('#timer-add input[name=' + d + ']');
+  await page.click('#timer-save');
+  await hasText('#timer-err', /at least one day/);
 });
 
 test('settings: every section; a setting saved and read back; errors by their fields', async () => {

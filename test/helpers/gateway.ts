@@ -9,6 +9,9 @@
 // Every timer either clock sets is tracked and cleared by close(), with the data folder.
 import { Planning } from '../../src/planning';
 import { MqttService } from '../../src/services/mqtt/service';
+import { EmoncmsService } from '../../src/services/emoncms';
+import { OhmConnectService } from '../../src/services/ohmconnect';
+import { nodeHttpClient } from '../../src/hal/node/http-client';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -69,6 +72,8 @@ export class TestClock implements Clock {
 export interface StartOptions {
   /** Attach eco mode and charge planning (default true, as on Node). */
   planning?: boolean;
+  /** Attach emoncms and OhmConnect as Node does (default true); false when a test builds its own against a local server. */
+  services?: boolean;
   /** Settings stored before the gateway boots (as if saved by an earlier run), e.g. { www_password: 'x' }. */
   config?: { [key: string]: any };
   /** GatewayOptions.rapiTimeoutMs (default: the Gateway's own). */
@@ -157,6 +162,10 @@ export async function startGateway(opts: StartOptions = {}): Promise<TestGateway
   // as src/main/node.ts does; `planning: false` gives the ESP32 image's composition
   if (opts.planning !== false) gateway.planning = new Planning(gateway);
   gateway.mqtt = new MqttService(gateway);
+  if (opts.services !== false) {
+    gateway.emoncms = new EmoncmsService(gateway, nodeHttpClient);
+    gateway.ohm = new OhmConnectService(gateway, nodeHttpClient);
+  }
   gateway.start();
   await listened;
   const url = 'http://127.0.0.1:' + port;

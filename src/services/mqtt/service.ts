@@ -5,6 +5,8 @@
 // disconnect, message, RAPI reply). Messages are dispatched by one switch on the topic suffix.
 // Subscriptions: 4 under `<base>` (`+/set` covers every `.../set` topic) plus the configured
 // feed topics, within the client's default limit of 16.
+import { publishDiscovery, removeDiscovery, DiscoveryOptions } from './discovery';
+import { VERSION } from '../../app';
 import type { Gateway } from '../../app';
 import { MqttClient, MqttOptions } from './client';
 import { CLIENT_MQTT, PRIORITY_MQTT } from '../../core/evse/claims';
@@ -140,6 +142,9 @@ export class MqttService {
   configChanged(changed: string[]): void {
     for (var i = 0; i < changed.length; i++) {
       if (changed[i].substr(0, 5) === 'mqtt_' || changed[i] === 'hostname') {
+        // turned off: take the Home Assistant entities away while still connected
+        if (changed.indexOf('mqtt_ha_discovery') >= 0 && !this.gw.config.get('mqtt_ha_discovery') && this.client && this.client.connected())
+          removeDiscovery(this.client, this.haOptions());
         this.stop();
         this.start();
         this.gw.publish(this.statusFields({}));
@@ -187,8 +192,22 @@ export class MqttService {
         true
       );
     }
+    if (c.get('mqtt_ha_discovery')) publishDiscovery(client, this.haOptions());
     this.publish(gw.statusDocument());
     gw.publish(this.statusFields({}));
+  }
+
+  /** What Home Assistant discovery needs to describe this charger. */
+  private haOptions(): DiscoveryOptions {
+    var gw = this.gw;
+    return {
+      base: this.base,
+      announceTopic: this.announceTopic,
+      id: gw.hal.system.id(),
+      name: gw.config.get('hostname'),
+      version: VERSION,
+      maxCurrent: gw.monitor.info.max_current_hard,
+    };
   }
 
   private bad(topic: string, why: string): void {

@@ -1,0 +1,168 @@
+// EmoncmsService on a whole gateway (in-process controller emulator) against a local HTTP server
+// standing in for emoncms: the exact GET (path, node, apikey, fulljson with the status values),
+// `ok` and `{"success":true}` answers, and failures (401, 500, timeout, refused) that leave
+// packets_success alone, set emoncms_connected 0 with a message, and back off.
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { EmoncmsService } from '../../src/services/emoncms';
+import { nodeHttpClient } from '../../src/hal/node/http-client';
+import { startGateway, waitFor, TestGateway } from '../helpers/gateway';
+
+jest.setTimeout(30000);
+
+interface Seen {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+}
+
+let server: http.Server;
+let port = 0;
+const seen: Seen[] = [];
+/** How the server answers the next requests: [status, body], or null for never. */
+let reply: [number, string] | null = [200, 'ok'];
+const hanging: http.ServerResponse[] = [];
+let g: TestGateway;
+let svc: EmoncmsService;
+const events: any[] = [];
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const u = new URL(req.url || '/', 'http://x');
+    seen.push({ method: req.method || '', path: u.pathname, query: u.searchParams });
+    if (!reply) {
+      hanging.push(res);
+      return;
+    }
+    res.writeHead(reply[0], { 'content-type': reply[1].charAt(0) === '{' ? 'application/json' : 'text/plain' });
+    res.end(reply[1]);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  port = (server.address() as AddressInfo).port;
+  g = await startGateway({
+    config: {
+      emoncms_enabled: true,
+      emoncms_server: 'http://127.0.0.1:' + port + '/emoncms/',
+      emoncms_node: 'garage',
+      emoncms_apikey: 'k3y&x=1',
+    },
+    services: false, // this test builds its own, with a short timeout
+  });
+  const gw = g.gateway;
+  const orig = gw.publish.bind(gw);
+  gw.publish = (c: any) => {
+    events.push(c);
+    orig(c);
+  };
+  svc = new EmoncmsService(gw, nodeHttpClient, { timeoutMs: 300 });
+});
+
+afterAll(async () => {
+  if (svc) svc.stop();
+  for (const r of hanging) r.destroy();
+  if (g) await g.close();
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+test('start posts the status document as fulljson with node and apikey; `ok` is success', async () => {
+  svc.start();
+  await waitFor(() => svc.success === 1, 'first post answered');
+  expect(seen.length).toBe(1);
+  const r = seen[0];
+  expect(r.method).toBe('GET');
+  expect(r.path).toBe('/emoncms/input/post');
+  expect(r.query.get('node')).toBe('garage');
+  expect(r.query.get('apikey')).toBe('k3y&x=1');
+  const doc = JSON.parse(r.query.get('fulljson') || '');
+  const st = g.gateway.monitor.status;
+  for (const k of ['amp', 'voltage', 'pilot', 'temp', 'state']) {
+    expect(doc).toHaveProperty(k);
+    expect(doc[k]).toEqual(st[k]);
+  }
+  expect(doc.evse_connected).toBe(1);
+  expect(typeof doc.status).toBe('string');
+  // only plain values travel
+  for (const k in doc) expect(['number', 'string', 'boolean']).toContain(typeof doc[k]);
+  expect(svc.statusFields({})).toEqual({ emoncms_connected: 1, emoncms_message: 'Connected', packets_sent: 1, packets_success: 1 });
+  expect(events).toContainEqual({ emoncms_connected: 1, emoncms_message: 'Connected', packets_sent: 1, packets_success: 1 });
+});
+
+test('{"success":true} is success; a divert update posts the event object', async () => {
+  reply = [200, '{"success":true,"message":"inputs processed"}'];
+  svc.divertUpdate({ solar: 1500, grid_ie: -300, charge_rate: 6 });
+  await waitFor(() => svc.success === 2, 'divert post answered');
+  const r = seen[seen.length - 1];
+  expect(JSON.parse(r.query.get('fulljson') || '')).toEqual({ solar: 1500, grid_ie: -300, charge_rate: 6 });
+  expect(r.query.get('node')).toBe('garage');
+  expect(svc.connected).toBe(1);
+  expect(svc.sent).toBe(2);
+});
+
+async function failWith(r: [number, string] | null): Promise<void> {
+  reply = r;
+  const sent = svc.sent;
+  const ok = svc.success;
+  g.clock.skip(400000); // past any back-off
+  svc.post(null);
+  expect(svc.sent).toBe(sent + 1);
+  await waitFor(() => svc.connected === 0 && (svc as any).busy === 0, 'failure seen');
+  expect(svc.success).toBe(ok);
+  // backing off: the next post does not go out
+  const n = seen.length;
+  svc.post(null);
+  expect(svc.sent).toBe(sent + 1);
+  expect(seen.length).toBe(n);
+}
+
+test('401 with an emoncms message → not connected, that message, no success', async () => {
+  events.length = 0;
+  await failWith([401, '{"success":false,"message":"Username or password invalid"}']);
+  expect(svc.message).toBe('Username or password invalid');
+  expect(events).toContainEqual(expect.objectContaining({ emoncms_connected: 0, emoncms_message: 'Username or password invalid' }));
+});
+
+test('500 → not connected, HTTP status in the message', async () => {
+  await failWith([500, 'Internal Server Error']);
+  expect(svc.message).toBe('HTTP 500: Internal Server Error');
+  // success again clears the back-off and the state
+  reply = [200, 'ok'];
+  g.clock.skip(400000);
+  const ok = svc.success;
+  svc.post(null);
+  await waitFor(() => svc.success === ok + 1 && svc.connected === 1, 'recovered');
+  expect(svc.message).toBe('Connected');
+});
+
+test('a server that never answers → timeout; a refused connection → failed to connect', async () => {
+  const t0 = Date.now();
+  await failWith(null);
+  expect(svc.message).toBe('Failed to connect: timeout');
+  expect(Date.now() - t0).toBeLessThan(3000);
+  // nothing listening
+  const dead = http.createServer();
+  await new Promise<void>((r) => dead.listen(0, '127.0.0.1', () => r()));
+  const deadPort = (dead.address() as AddressInfo).port;
+  await new Promise((r) => dead.close(r));
+  svc.stop();
+  expect(svc.statusFields({}).emoncms_message).toBe('Disabled');
+  g.gateway.config.update({ emoncms_server: 'http://127.0.0.1:' + deadPort });
+  const n = seen.length;
+  svc.start();
+  await waitFor(() => (svc as any).busy === 0 && svc.message !== 'Disabled', 'refused');
+  expect(svc.connected).toBe(0);
+  expect(svc.message).toMatch(/^Failed to connect: .*ECONNREFUSED/);
+  expect(seen.length).toBe(n);
+});
+
+test('turning emoncms_enabled off stops the posts', async () => {
+  const r = g.gateway.config.update({ emoncms_enabled: false });
+  expect(r.ok).toBe(true);
+  svc.configChanged(['emoncms_enabled']);
+  expect(svc.statusFields({})).toMatchObject({ emoncms_connected: 0, emoncms_message: 'Disabled' });
+  const sent = svc.sent;
+  g.clock.skip(400000);
+  svc.post(null);
+  svc.divertUpdate({ solar: 1 });
+  expect(svc.sent).toBe(sent);
+});

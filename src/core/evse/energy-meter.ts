@@ -3,7 +3,7 @@
 // energy is integrated from the measured current (`$GG`, mA) times the configured voltage, while
 // the controller is charging; periods roll over by LOCAL date (the time zone through Tz).
 //
-// Persistence: two slots `em.a`/`em.b` with CRC (see schedule/slots.ts), written every
+// Persistence: two slots `em.a`/`em.b` with CRC (see core/slots.ts), written every
 // `saveMinutes` while something changed, when charging stops, at session end and on reset. A
 // power cut at any instant leaves the previous or the new copy, so the totals loaded at boot
 // never go below an earlier boot's; at most the energy of the last `saveMinutes` is lost
@@ -15,7 +15,7 @@
 // roll periods while the clock is unset (before 2020).
 import type { Clock, Storage } from '../../hal/types';
 import { Tz, civil } from '../time/tz';
-import { SlotState, loadSlots, saveSlots } from '../schedule/slots';
+import { SlotState, loadSlots, saveSlots } from '../slots';
 import { STATE_CHARGING } from './states';
 
 /** What the meter needs of the EvseMonitor. */

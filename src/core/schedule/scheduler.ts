@@ -25,7 +25,7 @@
 import type { Clock, Storage } from '../../hal/types';
 import { CLIENT_SCHEDULE, PRIORITY_TIMER } from '../evse/claims';
 import { Tz, civil } from '../time/tz';
-import { SlotState, loadSlots, saveSlots } from './slots';
+import { SlotState, loadSlots, saveSlots } from '../slots';
 
 export var MAX_EVENTS = 50;
 export var DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];

@@ -58,7 +58,7 @@ let lib = '';
 beforeAll(() => {
   // ts-node is not installed: transpile the few files the child needs (ES5, as on the device).
   lib = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-lib-'));
-  for (const rel of ['core/config/schema.ts', 'core/config/store.ts', 'hal/node/storage.ts', 'hal/types.ts']) {
+  for (const rel of ['core/config/schema.ts', 'core/config/store.ts', 'core/slots.ts', 'hal/node/storage.ts', 'hal/types.ts']) {
     const src = fs.readFileSync(path.join(REPO, 'src', rel), 'utf8');
     const out = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES5 } });
     fs.mkdirSync(path.dirname(path.join(lib, rel)), { recursive: true });

@@ -2,7 +2,6 @@
 // controller emulator) against a real broker (aedes, in this process): the retained configs, and
 // that the entities' command topics are ones MqttService handles (switch → pause, number → pilot,
 // select → charge mode); removeDiscovery deletes them.
-import * as net from 'node:net';
 import { MqttClient } from '../../src/services/mqtt/client';
 import { MqttService } from '../../src/services/mqtt/service';
 import { publishDiscovery, removeDiscovery, DiscoveryOptions } from '../../src/services/mqtt/discovery';
@@ -10,9 +9,7 @@ import { VERSION } from '../../src/app';
 import { nodeNet } from '../../src/hal/node/net';
 import { nodeClock } from '../../src/hal/node/clock';
 import { startGateway, waitFor, TestGateway } from '../helpers/gateway';
-
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const Aedes = require('aedes');
+import { startBroker, TestBroker } from '../helpers/broker';
 
 jest.setTimeout(30000);
 
@@ -21,28 +18,13 @@ interface Msg {
   payload: string;
 }
 
-let aedes: any;
-let server: net.Server;
-const sockets = new Set<net.Socket>();
+let broker: TestBroker;
 let g: TestGateway;
 let svc: MqttService;
 let watcher: MqttClient;
 const msgs: Msg[] = [];
 let opts: DiscoveryOptions;
 const ENTITY_COUNT = 12;
-
-function retained(prefix: string): Promise<{ [topic: string]: string }> {
-  return new Promise((resolve, reject) => {
-    const out: { [topic: string]: string } = {};
-    aedes.persistence
-      .createRetainedStream('#')
-      .on('data', (p: any) => {
-        if (p.topic.indexOf(prefix) === 0) out[p.topic] = p.payload.toString();
-      })
-      .on('end', () => resolve(out))
-      .on('error', reject);
-  });
-}
 
 function last(topic: string, from = 0): Msg | undefined {
   for (let i = msgs.length - 1; i >= from; i--) if (msgs[i].topic === topic) return msgs[i];
@@ -55,21 +37,15 @@ function send(topic: string, payload: string): void {
 
 /** The configs now retained, by object id. */
 async function configs(): Promise<{ [object: string]: any }> {
-  const r = await retained('homeassistant/');
+  const r = await broker.retained('homeassistant/');
   const out: { [object: string]: any } = {};
   for (const t in r) out[t.split('/')[3]] = JSON.parse(r[t]);
   return out;
 }
 
 beforeAll(async () => {
-  aedes = new Aedes();
-  server = net.createServer(aedes.handle);
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as net.AddressInfo).port;
+  broker = await startBroker();
+  const port = broker.port;
 
   g = await startGateway({ config: { mqtt_enabled: true, mqtt_server: '127.0.0.1', mqtt_port: port } });
   svc = g.gateway.mqtt!;
@@ -95,8 +71,7 @@ afterAll(async () => {
   if (svc) svc.stop();
   if (watcher) watcher.stop();
   if (g) await g.close();
-  for (const s of sockets) s.destroy();
-  await new Promise<void>((r) => server.close(() => aedes.close(() => r())));
+  await broker.close();
 });
 
 test('nothing is published while the client is not connected', () => {
@@ -111,7 +86,7 @@ test('every config is retained, valid JSON, with unique ids, the device and the 
   expect(n).toBe(ENTITY_COUNT);
   let c: { [object: string]: any } = {};
   await waitFor(async () => Object.keys((c = await configs())).length === ENTITY_COUNT, 'the retained configs');
-  const r = await retained('homeassistant/');
+  const r = await broker.retained('homeassistant/');
   const node = 'openevse_' + opts.id;
   const ids: string[] = [];
   for (const t in r) {
@@ -141,7 +116,7 @@ test('every config is retained, valid JSON, with unique ids, the device and the 
   expect(c.charge_current).toMatchObject({ min: 6, max: opts.maxCurrent, step: 1 });
   expect(c.mode.options).toEqual(['Normal', 'Eco']);
   // the announce (the availability topic) says connected
-  const a = await retained(opts.announceTopic);
+  const a = await broker.retained(opts.announceTopic);
   expect(JSON.parse(a[opts.announceTopic]).state).toBe('connected');
   // not kept in the client's small retained store (the service re-publishes them on connect)
   expect(Object.keys((svc.client as any).rt).filter((t) => t.indexOf('homeassistant/') === 0)).toEqual([]);
@@ -190,5 +165,5 @@ test('the select switches the charge mode through divertmode/set', async () => {
 test('removeDiscovery deletes every config', async () => {
   expect(Object.keys(await configs()).length).toBe(ENTITY_COUNT);
   expect(removeDiscovery(svc.client!, opts)).toBe(ENTITY_COUNT);
-  await waitFor(async () => Object.keys(await retained('homeassistant/')).length === 0, 'no configs');
+  await waitFor(async () => Object.keys(await broker.retained('homeassistant/')).length === 0, 'no configs');
 });

@@ -2,17 +2,13 @@
 // this process) over real TCP: announce and last will, status values as <base>/<key>, the command
 // topics (rapi/in, override/set, claim/set, config/set, divertmode/set, limit/set), feed topics,
 // bad payloads, and a new session after an MQTT setting changes.
-import * as net from 'node:net';
 import { MqttClient } from '../../src/services/mqtt/client';
 import { MqttService } from '../../src/services/mqtt/service';
 import { CLIENT_MQTT } from '../../src/core/evse/claims';
 import { nodeNet } from '../../src/hal/node/net';
 import { nodeClock } from '../../src/hal/node/clock';
 import { startGateway, waitFor, TestGateway } from '../helpers/gateway';
-
-// aedes 0.51 is CommonJS (1.x is ESM only, which jest's CommonJS runtime cannot load)
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const Aedes = require('aedes');
+import { startBroker, TestBroker } from '../helpers/broker';
 
 jest.setTimeout(30000);
 
@@ -22,27 +18,14 @@ interface Msg {
   retain: boolean;
 }
 
-let aedes: any;
-let server: net.Server;
-let port = 0;
-const sockets = new Set<net.Socket>();
+let broker: TestBroker;
 let g: TestGateway;
 let svc: MqttService;
 let watcher: MqttClient;
 const msgs: Msg[] = [];
+let port = 0;
 let base = '';
 let announce = '';
-
-function retained(): Promise<{ [topic: string]: string }> {
-  return new Promise((resolve, reject) => {
-    const out: { [topic: string]: string } = {};
-    aedes.persistence
-      .createRetainedStream('#')
-      .on('data', (p: any) => (out[p.topic] = p.payload.toString()))
-      .on('end', () => resolve(out))
-      .on('error', reject);
-  });
-}
 
 /** The latest message on `topic` received after index `from`, or undefined. */
 function last(topic: string, from = 0): Msg | undefined {
@@ -56,14 +39,8 @@ function send(topic: string, payload: string): void {
 }
 
 beforeAll(async () => {
-  aedes = new Aedes();
-  server = net.createServer(aedes.handle);
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  port = (server.address() as net.AddressInfo).port;
+  broker = await startBroker();
+  port = broker.port;
 
   g = await startGateway({
     config: {
@@ -97,8 +74,7 @@ afterAll(async () => {
   if (svc) svc.stop();
   if (watcher) watcher.stop();
   if (g) await g.close();
-  for (const s of sockets) s.destroy();
-  await new Promise<void>((r) => server.close(() => aedes.close(() => r())));
+  await broker.close();
 });
 
 test('topics come from the settings: <base> is mqtt_topic (hostname), announce on openevse/announce/<id>', () => {
@@ -111,7 +87,7 @@ test('topics come from the settings: <base> is mqtt_topic (hostname), announce o
 
 test('retained announce on connect; a late subscriber gets it', async () => {
   await waitFor(() => last(announce) !== undefined, 'the announce');
-  const r = await retained();
+  const r = await broker.retained();
   const doc = JSON.parse(r[announce]);
   expect(doc).toEqual({
     state: 'connected',
@@ -273,8 +249,8 @@ test('feed topics: grid_ie (also the shaper live power), vrms, vehicle soc', asy
 
 test('the last will goes out when the gateway socket dies, then it reconnects and announces again', async () => {
   const from = msgs.length;
-  const gwSocket = [...sockets].find((s) => {
-    const c = Object.values(aedes.clients).find((cl: any) => cl.conn === s) as any;
+  const gwSocket = [...broker.sockets].find((s) => {
+    const c = Object.values(broker.aedes.clients).find((cl: any) => cl.conn === s) as any;
     return c && c.id === g.gateway.config.get('hostname');
   });
   expect(gwSocket).toBeDefined();
@@ -289,7 +265,7 @@ test('the last will goes out when the gateway socket dies, then it reconnects an
     const m = last(announce, from);
     return m !== undefined && JSON.parse(m.payload).state === 'connected';
   }, 'the announce again', 10000);
-  expect(JSON.parse((await retained())[announce]).state).toBe('connected');
+  expect(JSON.parse((await broker.retained())[announce]).state).toBe('connected');
   // commands work again on the new session
   send(base + '/divertmode/set', '2');
   await waitFor(() => g.gateway.config.get('charge_mode') === 'eco', 'a command after the reconnect');

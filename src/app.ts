@@ -59,10 +59,9 @@ export class Gateway {
       self.ws.send(c, self.statusDocument());
     };
     this.auth = new BasicAuth(hal.clock);
-    var publish = function (c: Status) {
+    this.claims.onChange(function (c) {
       self.publish(c);
-    };
-    this.claims.onChange(publish);
+    });
     this.monitor.onChange(function (c) {
       self.monitorChanged(c);
     });
@@ -125,7 +124,6 @@ export class Gateway {
   }
 
   statusDocument(): Status {
-    var now = this.hal.clock.now();
     var doc: Status = {};
     var k: string;
     var s = this.monitor.status;
@@ -145,6 +143,13 @@ export class Gateway {
     if (this.ohm) this.ohm.statusFields(doc);
     doc.free_heap = this.hal.system.freeMemory();
     doc.config_version = this.config.version;
+    this.timeFields(doc);
+    return doc;
+  }
+
+  /** `time` (UTC, to the second) and `uptime` (s), for /status and /time. */
+  timeFields(doc: Status): Status {
+    var now = this.hal.clock.now();
     doc.time = new Date(now).toISOString().substr(0, 19) + 'Z';
     doc.uptime = Math.floor((now - this.startedAt) / 1000);
     return doc;

@@ -1,25 +1,14 @@
 import { DivertController, DIVERT_ECO, DIVERT_NORMAL } from '../../../src/core/divert/controller';
 import { FakeClock } from '../../helpers/fake-clock';
+import { recordingClaims } from '../../helpers/recording-claims';
 
 const CLIENT_DIVERT = 0x00010002;
 const T0 = 1_700_000_000_000;
 
 function setup(config: Record<string, any> = {}) {
   const clock = new FakeClock(T0);
-  const calls: any[] = [];
-  const sink = {
-    claimed: null as any,
-    claim(client: number, priority: number, props: any) {
-      calls.push({ client, priority, ...props });
-      sink.claimed = { priority, ...props };
-      return null;
-    },
-    release(client: number) {
-      calls.push({ client, release: true });
-      sink.claimed = null;
-      return true;
-    },
-  };
+  const sink = recordingClaims();
+  const calls = sink.calls;
   const ctl = new DivertController(clock, sink);
   const events: any[] = [];
   ctl.onChange((e) => events.push(e));

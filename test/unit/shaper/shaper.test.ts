@@ -1,5 +1,6 @@
 import { CurrentShaper } from '../../../src/core/divert/shaper';
 import { FakeClock } from '../../helpers/fake-clock';
+import { recordingClaims } from '../../helpers/recording-claims';
 
 const CLIENT_SHAPER = 0x0001000c;
 const T0 = 1_700_000_000_000;
@@ -7,20 +8,8 @@ const V = 240;
 
 function setup(config: Record<string, any> = {}) {
   const clock = new FakeClock(T0);
-  const calls: any[] = [];
-  const sink = {
-    claimed: null as any,
-    claim(client: number, priority: number, props: any) {
-      calls.push({ client, priority, ...props });
-      sink.claimed = { priority, ...props };
-      return null;
-    },
-    release(client: number) {
-      calls.push({ client, release: true });
-      sink.claimed = null;
-      return true;
-    },
-  };
+  const sink = recordingClaims();
+  const calls = sink.calls;
   const sh = new CurrentShaper(clock, sink);
   const events: any[] = [];
   sh.onChange((e) => events.push(e));

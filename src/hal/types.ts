@@ -116,6 +116,19 @@ export interface Net {
   connect(host: string, port: number, tls?: { rejectUnauthorized?: boolean }): TcpSocket;
 }
 
+/** A bound UDP socket (SNTP client, the captive portal's DNS responder). Datagrams are binary strings. */
+export interface UdpSocket {
+  send(data: string, port: number, host: string): void;
+  /** One receiver at a time. */
+  onMessage(cb: (data: string, from: { address: string; port: number }) => void): void;
+  close(): void;
+}
+
+export interface Udp {
+  /** Binds to `port` (0: any free port). Never throws: a failure is logged and the socket stays silent. */
+  bind(port: number): UdpSocket;
+}
+
 export interface Log {
   (level: 'debug' | 'info' | 'warn' | 'error', msg: string): void;
 }
@@ -140,4 +153,6 @@ export interface Hal {
   net: Net;
   crypto: Crypto;
   log: Log;
+  /** UDP, where the host has it (SNTP, captive-portal DNS). */
+  udp?: Udp;
 }

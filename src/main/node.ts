@@ -13,6 +13,7 @@ import { nodeHttpServer } from '../hal/node/http';
 import { nodeNet } from '../hal/node/net';
 import { nodeSystem } from '../hal/node/system';
 import { nodeCrypto } from '../hal/node/crypto';
+import { nodeUdp } from '../hal/node/udp';
 import { consoleLog } from '../hal/node/log';
 import { inProcessEmulator } from '../emulator/in-process';
 import { startControlServer } from '../emulator/control-server';
@@ -64,6 +65,7 @@ var gateway = new Gateway(
     net: nodeNet,
     crypto: nodeCrypto,
     log: log,
+    udp: nodeUdp(log),
   },
   { httpPort: port }
 );

@@ -1,5 +1,5 @@
 // The HAL on the Espruino interpreter (ESP32, or its Linux build for tests).
-import { Hal, System, Log, SerialLink, Storage, HttpServer, Clock, Net, TcpSocket, RawSocket, Crypto } from '../types';
+import { Hal, System, Log, SerialLink, Storage, HttpServer, Clock, Net, TcpSocket, RawSocket, Crypto, Udp, UdpSocket } from '../types';
 
 /** Which pins/paths a board uses; read from Storage `board.json` (written by the flash script). */
 export interface Board {
@@ -147,6 +147,29 @@ var espruinoNet: Net = {
   },
 };
 
+var espruinoUdp: Udp = {
+  bind: function (port) {
+    var sock = require('dgram').createSocket('udp4');
+    try {
+      sock.bind(port);
+    } catch (e) {
+      console.log('warn udp port ' + port + ': ' + e);
+    }
+    var wrapped: UdpSocket = {
+      send: function (data, toPort, host) {
+        sock.send(data, toPort, host);
+      },
+      onMessage: function (cb) {
+        sock.on('message', cb);
+      },
+      close: function () {
+        sock.close();
+      },
+    };
+    return wrapped;
+  },
+};
+
 var espruinoCrypto: Crypto = {
   sha1: function (data) {
     return E.toString(require('crypto').SHA1(data));
@@ -194,5 +217,5 @@ export function flashView(text: string): string {
 }
 
 export function espruinoHal(board: Board): Hal {
-  return { system: espruinoSystem, clock: espruinoClock, serial: serialLink(board), storage: storage(), http: httpServer(), net: espruinoNet, crypto: espruinoCrypto, log: log };
+  return { system: espruinoSystem, clock: espruinoClock, serial: serialLink(board), storage: storage(), http: httpServer(), net: espruinoNet, crypto: espruinoCrypto, log: log, udp: espruinoUdp };
 }

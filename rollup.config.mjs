@@ -7,6 +7,10 @@ import terser from '@rollup/plugin-terser';
 import path from 'node:path';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
+import otaImage from './scripts/ota-image.js';
+import { lazyFeatures } from './scripts/rollup-lazy.mjs';
+
+const { imageFile } = otaImage;
 
 const nodeBuiltins = (id) => id.startsWith('node:') || ['serialport', 'fs', 'path', 'http', 'net', 'child_process', 'os'].includes(id);
 
@@ -23,9 +27,29 @@ const espruinoTslib = {
   },
 };
 
+// Next to image.js: image.bin, the file /update takes (its header line carries the length and the
+// SHA-256 the device checks), and boot.js, the OTA loader the flash procedure stores as .bootcde.
+const otaFiles = {
+  name: 'ota-files',
+  writeBundle(opts) {
+    const dir = path.dirname(opts.file);
+    fs.writeFileSync(path.join(dir, 'image.bin'), imageFile(fs.readFileSync(opts.file)));
+    fs.copyFileSync('src/core/ota/boot.js', path.join(dir, 'boot.js'));
+  },
+};
+
+// The image's optional features, each defined only when the device turns it on (`lazy:` imports in
+// src/main/espruino.ts, scripts/rollup-lazy.mjs): the modules below belong to a feature's factory;
+// everything else under src/ is shared with the image.
+const featureOwned = ['src/services/', 'src/planning.ts', 'src/core/divert/', 'src/core/schedule/', 'src/core/evse/energy-meter.ts', 'src/core/evse/event-log.ts'];
+const lazy = lazyFeatures({
+  own: (file) => featureOwned.some((p) => (p.endsWith('/') ? file.startsWith(path.resolve(p) + path.sep) : file === path.resolve(p))),
+  tslibPath: path.resolve('src/hal/espruino/tslib.ts'),
+});
+
 const configs = [
   {
-    input: { main: 'src/main/node.ts', emulator: 'src/main/emulator.ts', 'bench-rapi': 'scripts/bench-rapi.ts', 'bench-http': 'scripts/bench-http.ts', 'divert-sim': 'scripts/divert-sim.ts', 'divert-report': 'scripts/divert-report.ts' },
+    input: { main: 'src/main/node.ts', emulator: 'src/main/emulator.ts', 'bench-rapi': 'scripts/bench-rapi.ts', 'bench-http': 'scripts/bench-http.ts', 'bench-mqtt-divert': 'scripts/bench-mqtt-divert.ts', 'divert-sim': 'scripts/divert-sim.ts', 'divert-report': 'scripts/divert-report.ts' },
     output: { dir: 'dist/node', format: 'cjs', sourcemap: true, chunkFileNames: 'chunk-[name].js' },
     external: nodeBuiltins,
     plugins: [typescript({ tsconfig: 'tsconfig.node.json' })],
@@ -37,6 +61,7 @@ const configs = [
     output: { file: 'dist/esp32/image.js', format: 'iife', strict: false },
     plugins: [
       espruinoTslib,
+      lazy,
       typescript({ tsconfig: 'tsconfig.esp32.json' }),
       terser({
         ecma: 5,
@@ -44,8 +69,15 @@ const configs = [
         // inline: 1 — deeper inlining moved an assignment above its `var` (a global on Espruino: no hoisting)
         compress: { passes: 2, hoist_funs: false, reduce_funcs: false, inline: 1, arrows: false, unsafe_arrows: false },
         mangle: true,
-        format: { comments: false },
+        // ASCII only: the flash and OTA paths write the image byte for byte, and the interpreter's
+        // console would read a UTF-8 character as two
+        // Short lines: Espruino puts the text of the line into every exception's stack trace, even
+        // one that is caught, so a one-line 140 KB image made each throw cost ~10,000 JsVars
+        // (OUT OF MEMORY at the first caught `require("Wifi")`). Measured: a caught throw then
+        // costs a few vars.
+        format: { comments: false, ascii_only: true, max_line_len: 120 },
       }),
+      otaFiles,
     ],
   },
 ];

@@ -11,7 +11,14 @@ import type { Planning } from './planning';
 import type { MqttService } from './services/mqtt/service';
 import type { EmoncmsService } from './services/emoncms';
 import type { OhmConnectService } from './services/ohmconnect';
+import type { SntpService } from './services/sntp';
+import type { TeslaService } from './services/tesla';
+import type { PowerHistory } from './core/history';
+import type { WifiManager } from './services/wifi-manager';
+import { ButtonHold } from './core/button';
 import { createRouter } from './http/router';
+import { localTimeFields } from './services/time-set';
+import { pushTimeToController } from './services/time-set';
 
 /** The gateway's own version, reported in /config (client libraries gate features on it). */
 export var VERSION = '5.0.0';
@@ -37,6 +44,14 @@ export class Gateway {
   /** Emoncms logging and OhmConnect, when attached (Node for now). */
   emoncms: EmoncmsService | null = null;
   ohm: OhmConnectService | null = null;
+  /** The SNTP client (src/services/sntp.ts), when attached (Node for now). */
+  sntp: SntpService | null = null;
+  /** Tesla vehicle data (src/services/tesla.ts), when attached (Node for now). */
+  tesla: TeslaService | null = null;
+  /** Power over the last hours for the UI's chart (src/core/history.ts, GET /history), when attached. */
+  history: PowerHistory | null = null;
+  /** WiFi provisioning and the station link (src/services/wifi-manager.ts), where the host has a radio. */
+  wifi: WifiManager | null = null;
   /** Values pushed from outside (POST /status, later MQTT): vehicle data, home battery, ... */
   external: Status = {};
   private startedAt: number;
@@ -76,6 +91,28 @@ export class Gateway {
     if (this.mqtt) this.mqtt.start();
     if (this.emoncms) this.emoncms.start();
     if (this.ohm) this.ohm.start();
+    if (this.sntp) this.sntp.start();
+    if (this.tesla) this.tesla.start();
+    if (this.history) this.history.start(this.monitor.status);
+    if (this.wifi) this.wifi.start();
+    var button = this.hal.button;
+    if (button) {
+      var hold = new ButtonHold(this.hal.clock, this.hal.log, this);
+      button.onChange(function (pressed) {
+        hold.change(pressed);
+      });
+    }
+  }
+
+  /** The button held 5 s: the access point for provisioning. */
+  accessPoint(): void {
+    if (this.wifi) this.wifi.startAccessPoint();
+  }
+
+  /** The button held 10 s: every setting back to its default, then a restart. */
+  factoryReset(): void {
+    this.config.reset();
+    this.hal.system.restart();
   }
 
   /** The controller's status changed: tell the clients and the parts that follow it. */
@@ -88,6 +125,7 @@ export class Gateway {
   publish(changes: Status): void {
     this.ws.broadcast(changes);
     if (this.mqtt) this.mqtt.publish(changes);
+    if (this.history) this.history.note(changes);
   }
 
   /** The configured voltage: `voltage` is in centivolts, 0 meaning the default 240 V. */
@@ -115,12 +153,28 @@ export class Gateway {
         case 'heartbeat_current':
           this.monitor.setHeartbeat(this.config.get('heartbeat_interval'), this.config.get('heartbeat_current'));
           break;
+        case 'time_zone':
+          // the controller's RTC keeps local time (not while the clock is unset: no year 1970)
+          pushTimeToController(this);
+          break;
       }
     }
     if (this.planning) this.planning.configChanged(changed);
     if (this.mqtt) this.mqtt.configChanged(changed);
     if (this.emoncms) this.emoncms.configChanged(changed);
     if (this.ohm) this.ohm.configChanged(changed);
+    if (this.sntp) this.sntp.configChanged(changed);
+    if (this.tesla) this.tesla.configChanged(changed);
+    if (this.wifi) this.wifi.configChanged(changed);
+  }
+
+  /**
+   * The wall clock was set and moved by `deltaMs` (SNTP, /settime): uptime counts on, and the
+   * timers planned in local time (the schedule) are planned again.
+   */
+  clockMoved(deltaMs: number): void {
+    this.startedAt += deltaMs;
+    if (this.planning) this.planning.scheduler.update();
   }
 
   statusDocument(): Status {
@@ -141,9 +195,12 @@ export class Gateway {
     if (this.mqtt) this.mqtt.statusFields(doc);
     if (this.emoncms) this.emoncms.statusFields(doc);
     if (this.ohm) this.ohm.statusFields(doc);
+    if (this.tesla) this.tesla.statusFields(doc);
+    if (this.wifi) this.wifi.statusFields(doc);
     doc.free_heap = this.hal.system.freeMemory();
     doc.config_version = this.config.version;
     this.timeFields(doc);
+    localTimeFields(this, doc);
     return doc;
   }
 

@@ -120,8 +120,11 @@ export class Planning {
 
   /** A feed from POST /status (or MQTT): true when this part took it. */
   feed(key: string, value: number): boolean {
-    if (key === 'solar' || key === 'grid_ie') this.divert.update(key, value);
-    else if (key === 'shaper_live_pwr') this.shaper.update(value);
+    if (key === 'solar' || key === 'grid_ie') {
+      this.divert.update(key, value);
+      // emoncms logs every divert update, the divert fields as the payload (ref §3)
+      if (this.gw.emoncms) this.gw.emoncms.divertUpdate(this.divert.statusFields());
+    } else if (key === 'shaper_live_pwr') this.shaper.update(value);
     else return false;
     return true;
   }

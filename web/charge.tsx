@@ -1,7 +1,7 @@
 // The main screen: what the charger is doing, who decided it, and the controls.
 import { h } from 'preact';
 import { useState } from 'preact/hooks';
-import { api, why, useStatus, useFetch, merge, history, HISTORY_MS, Reply } from './api';
+import { api, why, useStatus, useFetch, merge, points, chart, HISTORY_MS, Reply } from './api';
 import { Card, Feature } from './ui';
 
 var STATES: { [n: number]: string } = {
@@ -446,40 +446,97 @@ function Timers() {
   );
 }
 
-/** Power since the page opened, in SVG: a polyline over a fixed 600×160 box scaled by CSS. */
+/**
+ * Charging power, and solar (or else grid import/export) power, over the last hours in SVG: lines
+ * over a fixed 600×160 box scaled by CSS, broken where a value is missing.
+ */
 function Chart() {
   useStatus();
   var W = 600,
     H = 160;
   var now = Date.now();
-  var span = Math.max(3600e3, Math.min(HISTORY_MS, history.length ? now - history[0][0] : 0));
-  var top = 1000;
-  for (var i = 0; i < history.length; i++) if (history[i][1] > top) top = history[i][1];
+  var span = Math.max(3600e3, Math.min(HISTORY_MS, points.length ? now - (points[0][0] as number) : 0));
+  // the second line: solar when there is any, else the grid
+  var k2 = 0;
+  var top = 1000,
+    bot = 0;
+  for (var i = 0; i < points.length; i++) {
+    var p = points[i];
+    if (p[2] !== null) k2 = 2;
+    else if (p[3] !== null && !k2) k2 = 3;
+  }
+  for (i = 0; i < points.length; i++)
+    for (var j = 1; j < 4; j++) {
+      var v = points[i][j];
+      if (v === null || (j > 1 && j !== k2)) continue;
+      if (v > top) top = v;
+      if (v < bot) bot = v;
+    }
   top = Math.ceil(top / 1000) * 1000;
-  var pts = history
-    .map((p) => ((W * (p[0] - now + span)) / span).toFixed(1) + ',' + (H - (H * p[1]) / top).toFixed(1))
-    .join(' ');
+  bot = Math.floor(bot / 1000) * 1000;
+  var x = (t: number) => ((W * (t - now + span)) / span).toFixed(1);
+  var y = (w: number) => ((H * (top - w)) / (top - bot)).toFixed(1);
+  /** The runs of series `k` as SVG point lists; a run that reaches now goes on to the right edge. */
+  function runs(k: number): string[] {
+    var out: string[] = [],
+      cur: string[] = [],
+      prev = -Infinity,
+      lastY = '';
+    for (var i = 0; i <= points.length; i++) {
+      var p = points[i];
+      var v = p ? p[k] : null;
+      if (v === null || (p[0] as number) - prev > chart.gap) {
+        if (cur.length) out.push(cur.join(' ') + (!p && now - prev < chart.gap ? ' ' + W + ',' + lastY : ''));
+        cur = [];
+      }
+      if (v !== null) {
+        cur.push(x(p[0] as number) + ',' + (lastY = y(v)));
+        prev = p[0] as number;
+      }
+    }
+    return out;
+  }
+  var zero = y(0);
   var hours = span / 3600e3;
   var ticks: number[] = [];
-  for (var k = 0; k <= hours; k++) ticks.push(k);
-  var last = history.length ? pts.split(' ').pop()!.split(',')[1] : '';
+  for (var t = 0; t <= hours; t++) ticks.push(t);
+  var tx = (t: number) => W - (W * t * 3600e3) / span;
+  var name = k2 === 2 ? 'solar' : 'grid';
   return (
-    <svg viewBox={'0 0 ' + W + ' ' + (H + 26)} class="chart" role="img" aria-label="Charging power over the last hours">
-      {ticks.map((k) => (
-        <line x1={W - (W * k * 3600e3) / span} y1="0" x2={W - (W * k * 3600e3) / span} y2={H} class="grid" />
+    <svg viewBox={'0 0 ' + W + ' ' + (H + 26)} class="chart" role="img" aria-label={'Charging power' + (k2 ? ' and ' + name + ' power' : '') + ' over the last hours'}>
+      {ticks.map((t) => (
+        <line x1={tx(t)} y1="0" x2={tx(t)} y2={H} class="grid" />
       ))}
       <line x1="0" y1="1" x2={W} y2="1" class="grid" />
       <line x1="0" y1={H} x2={W} y2={H} class="axis" />
+      {bot < 0 && <line x1="0" y1={zero} x2={W} y2={zero} class="axis" />}
       <text x="4" y="22">
         {top / 1000} kW
       </text>
-      {ticks.map((k) => (
-        <text x={W - (W * k * 3600e3) / span} y={H + 24} text-anchor={k === 0 ? 'end' : W - (W * k * 3600e3) / span < 40 ? 'start' : 'middle'}>
-          {k === 0 ? 'now' : '−' + k + ' h'}
+      {bot < 0 && (
+        <text x="4" y={H - 6}>
+          {bot / 1000} kW
+        </text>
+      )}
+      <text x={W - 4} y="22" text-anchor="end">
+        <tspan class="t1">■ charging</tspan>
+        {k2 ? <tspan class={'t' + k2}>{k2 === 2 ? '  ■ solar' : '  ■ grid (− export)'}</tspan> : null}
+      </text>
+      {ticks.map((t) => (
+        <text x={tx(t)} y={H + 24} text-anchor={t === 0 ? 'end' : tx(t) < 40 ? 'start' : 'middle'}>
+          {t === 0 ? 'now' : '−' + t + ' h'}
         </text>
       ))}
-      {history.length > 0 && <polygon points={pts + ' ' + W + ',' + last + ' ' + W + ',' + H + ' ' + pts.split(' ')[0].split(',')[0] + ',' + H} class="area" />}
-      {history.length > 0 && <polyline points={pts + ' ' + W + ',' + last} class="line" />}
+      {runs(1).map((r) => (
+        <polygon points={r + ' ' + r.slice(r.lastIndexOf(' ') + 1).split(',')[0] + ',' + zero + ' ' + r.split(',')[0] + ',' + zero} class="area" />
+      ))}
+      {runs(1).map((r) => (
+        <polyline points={r} class="line" />
+      ))}
+      {k2 > 0 &&
+        runs(k2).map((r) => (
+          <polyline points={r} class={'line l' + k2} />
+        ))}
     </svg>
   );
 }

@@ -58,40 +58,72 @@ export function System() {
   );
 }
 
+/** Firmware upload (POST /update, multipart field `firmware`): the bar follows the upload; the answer is text, `OK…` or `Error: …`. */
 function Update() {
   var pct = useState(-1);
   var msg = useState('');
+  var bad = useState(false);
   var file = useState<File | null>(null);
+  var busy = pct[0] >= 0 && pct[0] < 101;
+  function end(ok: boolean, text: string) {
+    pct[1](ok ? 101 : -1);
+    bad[1](!ok);
+    msg[1](text);
+  }
   function send() {
-    if (!file[0]) return;
+    if (!file[0] || busy) return;
     var x = new XMLHttpRequest();
     var fd = new FormData();
     fd.append('firmware', file[0]);
-    x.upload.onprogress = (e) => e.lengthComputable && pct[1](Math.round((100 * e.loaded) / e.total));
-    x.onload = () => {
+    x.upload.onprogress = (e) => e.lengthComputable && pct[1](Math.min(100, Math.round((100 * e.loaded) / e.total)));
+    x.upload.onload = () => {
       pct[1](100);
-      var r: any = {};
-      try {
-        r = JSON.parse(x.responseText);
-      } catch (e) {}
-      msg[1](x.status === 200 ? 'Done: the gateway restarts with the new firmware' : x.status === 501 ? 'Firmware update over the web is coming soon' : 'Failed: ' + (r.msg || x.status));
+      msg[1]('Uploaded; the gateway checks the image…');
     };
-    x.onerror = () => msg[1]('Failed: the upload was interrupted');
+    x.onload = () => {
+      var t = (x.responseText || '').trim();
+      var j: any = null;
+      try {
+        j = JSON.parse(t);
+      } catch (e) {}
+      if (x.status === 200 && /^OK/.test(t)) end(true, t === 'OK' ? 'Done: the gateway restarts with the new firmware…' : 'Done: ' + t.replace(/^OK[\s(:]*/, '').replace(/\)$/, ''));
+      else if (x.status === 501) end(false, 'Firmware update over the web is coming soon');
+      else end(false, 'Update failed: ' + ((j && j.msg) || t.replace(/^Error: */, '') || 'error ' + x.status));
+    };
+    x.onerror = () => end(false, 'Update failed: the upload was interrupted');
     pct[1](0);
-    msg[1]('');
+    bad[1](false);
+    msg[1]('Uploading…');
     x.open('POST', '/update');
+    x.setRequestHeader('X-Requested-With', 'OpenEVSE');
     x.send(fd);
   }
   return (
     <Card title="Firmware update" id="update">
       <div class="row">
-        <input id="fw" type="file" accept=".bin,.js" aria-label="Firmware file" onChange={(e) => file[1](((e.target as HTMLInputElement).files || [])[0] || null)} />
-        <button id="upload" disabled={!file[0]} onClick={send}>
+        <label class="button">
+          Choose file…
+          <input
+            id="fw"
+            type="file"
+            accept=".bin"
+            class="hidden"
+            onChange={(e) => {
+              file[1](((e.target as HTMLInputElement).files || [])[0] || null);
+              pct[1](-1);
+              msg[1]('');
+            }}
+          />
+        </label>
+        <button id="upload" disabled={!file[0] || busy} onClick={send}>
           Upload
         </button>
       </div>
-      <progress id="fw-progress" max="100" value={pct[0] < 0 ? 0 : pct[0]} />
-      <p class="hint" id="fw-msg" role="status">
+      <p class="hint" id="fw-name">
+        {file[0] ? file[0].name + ' (' + Math.round(file[0].size / 1024) + ' KB)' : 'The image is dist/esp32/image.bin of a build.'}
+      </p>
+      <progress id="fw-progress" aria-label="Upload progress" max="100" value={pct[0] < 0 ? 0 : Math.min(100, pct[0])} />
+      <p class={bad[0] ? 'hint error' : 'hint'} id="fw-msg" role="status">
         {msg[0] || '\u00a0'}
       </p>
     </Card>

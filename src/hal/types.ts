@@ -9,6 +9,11 @@ export interface Clock {
   clearTimeout(handle: any): void;
   setInterval(fn: () => void, ms: number): any;
   clearInterval(handle: any): void;
+  /**
+   * Sets the wall clock (SNTP, /settime) so that now() reads `ms` from here on. Timers are
+   * relative and keep their delays. Absent where the host's time cannot be set.
+   */
+  set?(ms: number): void;
 }
 
 /** A byte stream to the charging-station controller (a UART, a pty, a TCP socket). */
@@ -21,8 +26,15 @@ export interface SerialLink {
 /** Small named files that survive a power cut: a write leaves the old or the new content. */
 export interface Storage {
   read(name: string): string | undefined;
-  write(name: string, data: string): void;
+  /**
+   * With `offset` (an update written in pieces, never whole in RAM): the piece at offset 0 creates
+   * the file at its full size `total`, the next ones fill it in order. Such a file is not written
+   * atomically: it is checked before use (src/http/update.ts).
+   */
+  write(name: string, data: string, offset?: number, total?: number): void;
   erase(name: string): void;
+  /** Bytes that a new file can still take, where the space is limited (the ESP32's flash). */
+  getFree?(): number;
 }
 
 export interface HttpRequest {
@@ -100,6 +112,8 @@ export interface HttpClient {
 export interface Crypto {
   /** The 20-byte SHA-1 digest. */
   sha1(data: string): string;
+  /** The 32-byte SHA-256 digest (checks an update's image). */
+  sha256?(data: string): string;
 }
 
 /** A TCP (or TLS) client connection. Events: 'connect', 'data' (binary string), 'close', 'error'. */
@@ -125,8 +139,12 @@ export interface UdpSocket {
 }
 
 export interface Udp {
-  /** Binds to `port` (0: any free port). Never throws: a failure is logged and the socket stays silent. */
-  bind(port: number): UdpSocket;
+  /**
+   * Binds to `port` (0: any free port). Never throws: a failure is logged and the socket stays silent.
+   * `group`: a multicast group to join as well, with the port shared (mDNS). It is a bind argument,
+   * not a socket method, because Espruino's addMembership only takes effect when the socket is bound.
+   */
+  bind(port: number, group?: string): UdpSocket;
 }
 
 export interface Log {
@@ -143,6 +161,55 @@ export interface System {
   freeMemory(): number;
 }
 
+/** One network found by a scan, in the reference's `/scan` shape. */
+export interface WifiNetwork {
+  /** dBm. */
+  rssi: number;
+  ssid: string;
+  /** The access point's MAC, "aa:bb:cc:dd:ee:ff". */
+  bssid: string;
+  channel: number;
+  /** The ESP-IDF auth mode number: 0 open, 1 WEP, 2 WPA, 3 WPA2, 4 WPA/WPA2, higher: other secured modes. */
+  secure: number;
+}
+
+/**
+ * The WiFi radio (the ESP32's; a computer has none and leaves `Hal.wifi` out). Station and access
+ * point can run at once. Callbacks may come synchronously or later; events report what the radio
+ * did whoever asked for it.
+ */
+export interface Wifi {
+  /**
+   * Starts joining `ssid`. `cb(null)` when the station has an IP address, `cb(message)` when the
+   * attempt could not even start. A failed association only shows as a 'disconnected' event, and
+   * an attempt may end in neither: the caller keeps its own timeout.
+   */
+  connect(ssid: string, pass: string, cb: (err: string | null) => void): void;
+  /** Leaves the network (and stops an attempt); the station interface stays up for scans. */
+  disconnect(): void;
+  /** `pass` of 8 to 63 characters (WPA2), or '' for an open access point. `cb(err)` once it is up or failed. */
+  startAP(ssid: string, pass: string, cb: (err: string | null) => void): void;
+  stopAP(): void;
+  /** `cb` exactly once, with the networks in range ([] when the scan failed). */
+  scan(cb: (list: WifiNetwork[]) => void): void;
+  /** The station's IP address, '' without one. */
+  stationIp(): string;
+  /** The access point's own address (192.168.4.1 on the ESP32). */
+  apIp(): string;
+  /** Signal of the joined network in dBm, 0 when not joined. */
+  rssi(): number;
+  /** DHCP and mDNS name, used from the next connection on. */
+  setHostname(name: string): void;
+  /** One listener: 'connected' (the station got an IP), 'disconnected' (the station link is down or an attempt failed; `detail` says why). */
+  onEvent(cb: (event: string, detail?: string) => void): void;
+}
+
+/** A push button (the board's "WiFi" button). */
+export interface Button {
+  /** One listener; called on every debounced press (true) and release (false). */
+  onChange(cb: (pressed: boolean) => void): void;
+}
+
 /** Everything a gateway needs from its host. */
 export interface Hal {
   system: System;
@@ -155,4 +222,8 @@ export interface Hal {
   log: Log;
   /** UDP, where the host has it (SNTP, captive-portal DNS). */
   udp?: Udp;
+  /** The WiFi radio, where the host has one (the ESP32). */
+  wifi?: Wifi;
+  /** The board's button, where it has one. */
+  button?: Button;
 }

@@ -24,8 +24,6 @@ export function handleForm(gw: Gateway, ctx: Ctx): void {
         return 'hostname=hostname,sntp_host=sntp_hostname';
       case 'saveohmkey':
         return 'enable=ohm_enabled,ohm=ohm';
-      case 'savetesla':
-        return 'enable=tesla_enabled';
     }
     return '';
   };

@@ -16,6 +16,11 @@ import { handleSchedule } from './schedule';
 import { handleLimit } from './limit';
 import { handleLogs, handleEmeter } from './logs';
 import { handleDivertMode, handleShaper } from './modes';
+import { handleHistory } from './history';
+import { handleTime } from './time';
+import { handleTesla } from './tesla';
+import { handleUpdate } from './update';
+import { handleWifi, captiveRedirect } from './wifi';
 import type { Gateway } from '../app';
 
 /** Bodies larger than this are refused with 413 before they are read (the reference: 8196). */
@@ -31,7 +36,9 @@ export function createRouter(gw: Gateway) {
       sendJson(res, 503, { msg: 'Too many requests' });
       return;
     }
-    var verdict = gw.auth.check(h['authorization'], gw.config.get('www_username'), gw.config.get('www_password'));
+    // (no auth while provisioning over the access point alone, as the reference: the password
+    // cannot be entered on a device that is not set up yet)
+    var verdict = gw.wifi && gw.wifi.apOnly() ? 'ok' : gw.auth.check(h['authorization'], gw.config.get('www_username'), gw.config.get('www_password'));
     if (verdict !== 'ok') {
       if (verdict === 'locked') sendJson(res, 429, { msg: 'locked' });
       else {
@@ -50,6 +57,11 @@ export function createRouter(gw: Gateway) {
     }
     if (path === '/ws') {
       gw.ws.handle(req, res);
+      return;
+    }
+    // an image is streamed to Storage as it arrives: its own size limit, not MAX_BODY
+    if (path === '/update') {
+      handleUpdate(gw, req, res);
       return;
     }
     var length = parseInt(h['content-length'] || '0', 10);
@@ -148,6 +160,13 @@ function route(gw: Gateway, ctx: Ctx): void {
     case 'shaper':
       if (p.length === 1) return handleShaper(gw, ctx);
       break;
+    case 'history':
+      if (p.length === 1) return handleHistory(gw, ctx);
+      break;
+    case 'time':
+    case 'settime':
+      if (p.length === 1) return handleTime(gw, ctx);
+      break;
     case 'emoncms':
       if (p[1] === 'describe' && p.length === 2) {
         // device discovery by emoncms and apps: the text is the device type; other origins may
@@ -163,13 +182,23 @@ function route(gw: Gateway, ctx: Ctx): void {
     case 'saveadmin':
     case 'saveadvanced':
     case 'saveohmkey':
-    case 'savetesla':
       if (p.length === 1) return handleForm(gw, ctx);
+      break;
+    case 'tesla':
+    case 'teslaveh':
+    case 'savetesla':
+    case 'saveteslavi':
+      if (p.length === (p[0] === 'tesla' ? 2 : 1) && (p[0] !== 'tesla' || p[1] === 'vehicles')) return handleTesla(gw, ctx);
+      break;
+    case 'scan':
+    case 'apoff':
+      if (p.length === 1) return handleWifi(gw, ctx);
       break;
     default:
       if (handleSystem(gw, ctx)) return;
   }
-  // `/` and any other unknown GET: the web UI (its routes live after the #)
-  if (serveStatic(gw, ctx)) return;
+  // `/` and any other unknown GET: the web UI (its routes live after the #), or, while
+  // provisioning, a redirect to its WiFi setup (the captive portal)
+  if (captiveRedirect(gw, ctx) || serveStatic(gw, ctx)) return;
   sendJson(ctx.res, 404, { msg: 'Not found' });
 }

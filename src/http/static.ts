@@ -1,6 +1,7 @@
 // The web UI: one page (web/, built to index.html.gz with its CSS and script inlined), sent as the
 // build left it, gzipped, with Content-Encoding: gzip; answered for `/` and any unknown GET path
-// (the reference does the same, so that links into the app's #/routes and captive portals work).
+// (the reference does the same, so that links into the app's #/routes work). While provisioning,
+// unknown paths are redirected to the UI's WiFi setup before they get here (http/wifi.ts).
 //
 // Where the bytes come from: anything with the Storage HAL's `read(name)`. On the device that is
 // the Storage HAL itself: the flash procedure writes `index.html.gz` into Storage beside the

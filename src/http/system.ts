@@ -1,4 +1,4 @@
-// The device-level endpoints: restart, factory reset, time, and the endpoints whose features
+// The device-level endpoints: restart, factory reset, and the endpoints whose features
 // arrive with later work, which answer 501 with a clear message until then.
 import { sendJson, sendText } from './util';
 import { Ctx, jsonBody, allow } from './context';
@@ -10,7 +10,7 @@ export function handleSystem(gw: Gateway, ctx: Ctx): boolean {
   var name = ctx.parts[0];
   // Memory: constants and helper live only while one of these requests is handled.
   /** Paths whose features are not built yet (see the README's feature list). */
-  var LATER = 'update,teslaveh,tesla,saveteslavi,mqtt,settime,scan,apoff';
+  var LATER = 'mqtt';
   /** Time for the reply to leave before the gateway goes away. */
   var RESTART_DELAY_MS = 1000;
   var restartSoon = function (gw: Gateway): void {
@@ -44,13 +44,7 @@ export function handleSystem(gw: Gateway, ctx: Ctx): boolean {
     restartSoon(gw);
     return true;
   }
-  if (name === 'time' && ctx.parts.length === 1 && ctx.method === 'GET') {
-    // (only the clock: building the whole status document for two fields would cost the device)
-    var doc = gw.timeFields({});
-    sendJson(ctx.res, 200, { time: doc.time, local_time: doc.time.replace('Z', '+0000'), offset: '+0000', uptime: doc.uptime });
-    return true;
-  }
-  if (inList(LATER, name) || name === 'time') {
+  if (inList(LATER, name)) {
     sendJson(ctx.res, 501, { msg: 'Not implemented yet: /' + ctx.parts.join('/') });
     return true;
   }

@@ -3,8 +3,22 @@
 import { espruinoHal, flashView, Board } from '../hal/espruino/hal';
 import { Gateway } from '../app';
 import { SCHEMA, useSchemaText } from '../core/config/schema';
+import { setImageSwitching, markHealthy } from '../core/ota/slots';
+import { find } from '../core/text';
+import { espruinoHttpClient } from '../hal/espruino/http-client';
+import { PowerHistory } from '../core/history';
+// Each optional feature is defined only when turned on (scripts/rollup-lazy.mjs): a class's methods
+// cost JsVars from the moment its definition runs, used or not.
+import loadPlanning from 'lazy:../planning';
+import loadMqtt from 'lazy:../services/mqtt/service';
+import loadEmoncms from 'lazy:../services/emoncms';
+import loadOhm from 'lazy:../services/ohmconnect';
+import loadTesla from 'lazy:../services/tesla';
+import loadSntp from 'lazy:../services/sntp';
+import loadWifi from 'lazy:../services/wifi-manager';
 
-var DEFAULT_BOARD: Board = { name: 'openevse_wifi_v1', rapi_serial: 'Serial2', rapi_tx: 'D17', rapi_rx: 'D16', http_port: 80 };
+// boards/openevse_wifi_v1.json (RAPI on UART0, the console's UART; GPIO17 is its LED chain)
+var DEFAULT_BOARD: Board = { name: 'openevse_wifi_v1', rapi_serial: 'Serial1', rapi_tx: 'D1', rapi_rx: 'D3', rapi_console: true, http_port: 80, button: 'D0' };
 /** How often the console gets a memory line (the first one 10 s after boot). */
 var MEMORY_LOG_MS = 3600000;
 
@@ -13,7 +27,74 @@ useSchemaText(flashView(SCHEMA));
 
 var board: Board = global.OPENEVSE_BOARD || require('Storage').readJSON('board.json', true) || DEFAULT_BOARD;
 var gateway = new Gateway(espruinoHal(board), { httpPort: board.http_port });
+var started = false;
+
+/**
+ * JsVars each feature took once running, measured on the interpreter with a 4,000-var pool
+ * (see the README's memory section): a feature is only built when that much is free beyond
+ * RESERVE_VARS, so turning too much on leaves a feature off with a clear line in /status
+ * (`features_off`) rather than an OUT OF MEMORY at boot.
+ */
+var FEATURE_VARS: { [name: string]: number } = { wifi: 600, history: 150, sntp: 380, mqtt: 1350, planning: 1750, emoncms: 210, ohm: 220, tesla: 260 };
+/** Kept free for requests, WebSocket clients and bursts. */
+var RESERVE_VARS = 700;
+var featuresOff: string[] = [];
+
+var fits = function (name: string): boolean {
+  var m = (global as any).process.memory();
+  if (m.free - FEATURE_VARS[name] >= RESERVE_VARS) return true;
+  if (featuresOff.indexOf(name) < 0) {
+    featuresOff.push(name);
+    gateway.external.features_off = featuresOff.join(',');
+    gateway.hal.log('warn', name + ' not started: not enough memory (' + m.free + ' JsVars free)');
+  }
+  return false;
+};
+
+/**
+ * Builds the features the settings turn on and that are not running yet, most wanted first (a
+ * feature turned off again stays defined until the next restart, idle). Eco mode, timers and
+ * limits come as one part ("planning"), on whenever it fits.
+ */
+var attachFeatures = function () {
+  var gw = gateway;
+  var c = gw.config;
+  var added: any[] = [];
+  // the radio first: without it nobody can reach the rest (wifi's figure is an estimate: the
+  // Linux interpreter has no radio to measure it with)
+  if (!gw.wifi && gw.hal.wifi && fits('wifi')) added.push((gw.wifi = new (loadWifi().WifiManager)(gw, gw.hal.wifi)));
+  // (only at boot: Gateway.start() starts it with the monitor's status)
+  if (!started && !gw.history && fits('history')) gw.history = new PowerHistory(gw.hal.clock);
+  if (!gw.sntp && c.get('sntp_enabled') && fits('sntp')) added.push((gw.sntp = new (loadSntp().SntpService)(gw)));
+  if (!gw.mqtt && c.get('mqtt_enabled') && fits('mqtt')) added.push((gw.mqtt = new (loadMqtt().MqttService)(gw)));
+  if (!gw.planning && fits('planning')) added.push((gw.planning = new (loadPlanning().Planning)(gw)));
+  if (!gw.emoncms && c.get('emoncms_enabled') && fits('emoncms')) added.push((gw.emoncms = new (loadEmoncms().EmoncmsService)(gw, espruinoHttpClient)));
+  if (!gw.ohm && c.get('ohm_enabled') && fits('ohm')) added.push((gw.ohm = new (loadOhm().OhmConnectService)(gw, espruinoHttpClient)));
+  if (!gw.tesla && c.get('tesla_enabled') && fits('tesla')) added.push((gw.tesla = new (loadTesla().TeslaService)(gw, espruinoHttpClient)));
+  if (started) for (var i = 0; i < added.length; i++) added[i].start();
+};
+var configChanged = gateway.configChanged;
+gateway.configChanged = function (changed: string[]) {
+  attachFeatures();
+  configChanged.call(gateway, changed);
+};
+attachFeatures();
 gateway.start();
+started = true;
+
+// Booted by the OTA loader (src/core/ota/boot.js), an update switches images; a device flashed
+// without it would ignore the switch, so it refuses updates and says why.
+var loader = require('Storage').read('.bootcde');
+if (loader && loader.length < 4096 && find(loader, 'ota.json') >= 0) setImageSwitching(true);
+else setImageSwitching(false, '.bootcde is not the OTA loader: flash dist/esp32/boot.js as .bootcde and the image as app-a.js');
+/** Up this long without a fatal error (start() listens on HTTP) = healthy; the controller may be off. */
+var HEALTHY_MS = 15000;
+setTimeout(function () {
+  // A new image on trial stays; the loader would roll back after three boots without this.
+  if (markHealthy(gateway.hal.storage)) console.log('OTA: this image is healthy, kept');
+  // The loader left the watchdog kicked by hand on trial; from now on the idle loop kicks it.
+  if (E.enableWatchdog) E.enableWatchdog(30, true);
+}, HEALTHY_MS);
 
 var logMemory = function () {
   var m = (global as any).process.memory();

@@ -6,7 +6,7 @@
 //   --fast                              the emulator boots in milliseconds instead of seconds
 //   --verbose                           debug log lines
 import { parseArgs } from '../hal/node/args';
-import { nodeClock } from '../hal/node/clock';
+import { nodeClock, createNodeClock } from '../hal/node/clock';
 import { openSerial, openTcpSerial } from '../hal/node/serial';
 import { folderStorage } from '../hal/node/storage';
 import { nodeHttpServer } from '../hal/node/http';
@@ -22,8 +22,11 @@ import { Planning } from '../planning';
 import { MqttService } from '../services/mqtt/service';
 import { EmoncmsService } from '../services/emoncms';
 import { OhmConnectService } from '../services/ohmconnect';
+import { SntpService } from '../services/sntp';
+import { TeslaService } from '../services/tesla';
 import { nodeHttpClient } from '../hal/node/http-client';
 import { setAssetSource } from '../http/static';
+import { PowerHistory } from '../core/history';
 import * as path from 'node:path';
 import { SerialLink } from '../hal/types';
 
@@ -56,7 +59,8 @@ setAssetSource(folderStorage(path.join(__dirname, '..', 'web')));
 var gateway = new Gateway(
   {
     system: nodeSystem(storage),
-    clock: nodeClock,
+    // its own clock: SNTP and /settime move the gateway's time, not the emulated controller's
+    clock: createNodeClock(),
     serial: link,
     storage: storage,
     http: nodeHttpServer(function (p) {
@@ -73,4 +77,7 @@ gateway.planning = new Planning(gateway);
 gateway.mqtt = new MqttService(gateway);
 gateway.emoncms = new EmoncmsService(gateway, nodeHttpClient);
 gateway.ohm = new OhmConnectService(gateway, nodeHttpClient);
+gateway.sntp = new SntpService(gateway);
+gateway.tesla = new TeslaService(gateway, nodeHttpClient);
+gateway.history = new PowerHistory(gateway.hal.clock);
 gateway.start();

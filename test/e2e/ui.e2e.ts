@@ -1,14 +1,19 @@
 // The web UI in real Chromium (playwright-core, the system's /usr/bin/chromium) against a gateway on
 // the in-process emulator: every screen at phone and desktop width (screenshots in test-output/),
-// start/pause and the charge current reaching the emulated controller, settings saved and read
-// back, errors shown by their fields, the 501 features shown as "coming soon". Any console error
-// fails the suite, except the 501 answers of features not built yet (and a 400 a step provokes).
+// start/pause and the charge current reaching the emulated controller, the chart drawn from the
+// gateway's power history, settings saved and read back (WiFi from a scan, the time and time zone),
+// errors shown by their fields, a firmware upload with its progress and result, the keyboard on
+// the file pickers, the 501 features shown as "coming soon". Any console error fails the suite,
+// except the 501 answers of features not built yet (and a 400 a step provokes).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import { chromium, BrowserContext, Page } from 'playwright-core';
-import { startGateway, TestGateway, waitFor } from '../helpers/gateway';
+import { startGateway, TestGateway, TestClock, waitFor } from '../helpers/gateway';
 import { setAssetSource } from '../../src/http/static';
+import { PowerHistory } from '../../src/core/history';
+
 import { folderStorage } from '../../src/hal/node/storage';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -22,12 +27,26 @@ let page: Page;
 let profile: string;
 const consoleErrors: string[] = [];
 let allowed: RegExp[] = [/status of 501/];
+/** The history's own clock: it starts two hours back to record a morning before the page opens. */
+const historyClock = new TestClock();
 
 beforeAll(async () => {
   if (!fs.existsSync(path.resolve('dist/web/index.html.gz'))) throw new Error('dist/web/index.html.gz missing: npm run build first');
   fs.mkdirSync(OUT, { recursive: true });
   setAssetSource(folderStorage(path.resolve('dist/web')));
   gw = await startGateway();
+  // Two hours of history: solar rising, the car charging from minute 30; no solar reading from
+  // minute 50 to 70 (a gap in the chart, not a drop to 0 W).
+  historyClock.offset = -2 * 3600e3;
+  const history = new PowerHistory(historyClock, { interval: 120 });
+  history.start({ evse_connected: 1, power: 0 });
+  for (let m = 0; m < 120; m += 2) {
+    if (m < 50 || m >= 70) history.note({ solar: 400 + m * 40 });
+    history.note({ power: m >= 30 ? 3600 : 0 });
+    historyClock.skip(120e3);
+  }
+  historyClock.offset = 0;
+  gw.gateway.history = history;
   profile = fs.mkdtempSync(path.join(os.tmpdir(), 'openevse-e2e-chromium-'));
   ctx = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -45,6 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   setAssetSource(null);
+  historyClock.clearAll();
   if (ctx) await ctx.close();
   if (gw) await gw.close();
   if (profile) fs.rmSync(profile, { recursive: true, force: true });
@@ -82,6 +102,11 @@ async function comingSoonOrEnabled(card: string, endpoint: string): Promise<void
   await waitFor(async () => (await page.locator(card + ' fieldset').evaluate((f: HTMLFieldSetElement) => f.disabled)) === soon, card + (soon ? ' disabled' : ' enabled'));
 }
 
+/** The UTC time the clock card shows, in ms. */
+async function shownUtc(): Promise<number> {
+  return Date.parse(((await page.locator('#utc-time').textContent()) || '').replace(' ', 'T') + 'Z');
+}
+
 async function go(hash: string): Promise<void> {
   await page.evaluate((h) => (location.hash = h), hash);
 }
@@ -104,6 +129,14 @@ test('charge screen: live status and who is in control', async () => {
   expect(await page.locator('#who').textContent()).toMatch(/by .+; \d+ A set by/);
   await comingSoonOrEnabled('#timers', '/schedule');
   await comingSoonOrEnabled('#limit', '/limit');
+  // the chart starts with the gateway's history: charging power, and solar in two runs around its gap
+  await page.locator('#chart polyline.l2').nth(1).waitFor();
+  expect(await page.locator('#chart polyline.l2').count()).toBe(2);
+  expect(await page.locator('#chart svg').getAttribute('aria-label')).toBe('Charging power and solar power over the last hours');
+  const line = await page.locator('#chart polyline.line').first().getAttribute('points');
+  const xs = line!.split(' ').map((p) => +p.split(',')[0]);
+  expect(xs[0]).toBeLessThan(300); // two hours back on a chart of at most six
+  expect(xs[xs.length - 1]).toBe(600); // on to now
   await shoot('charge');
 });
 
@@ -237,12 +270,165 @@ test('settings: every section; a setting saved and read back; errors by their fi
   expect(gw.gateway.config.get('mqtt_port')).toBe(1883);
 });
 
-test('system: update result, backup and restore, log, RAPI console', async () => {
+test('settings, WiFi: the networks from a scan, one picked, its password; no radio said plainly', async () => {
+  await go('#/settings/wifi');
+  const scan = await fetch(gw.url + '/scan');
+  if (scan.status === 501 && /^Not /.test(((await scan.json()) as any).msg)) {
+    await hasText('#scan-msg', /Coming soon/);
+    return;
+  }
+  // Node has no radio: the scan says so, the name is typed
+  await hasText('#scan-msg', /no WiFi radio/);
+  expect(await page.locator('#rescan').isDisabled()).toBe(true);
+  // The ESP32's radio cannot exist here: a stand-in WiFi manager answers the scan, after a while.
+  const found = [
+    { rssi: -71, ssid: 'Neighbour', bssid: 'aa:bb:cc:00:00:02', channel: 11, secure: 3 },
+    { rssi: -48, ssid: 'HomeNet', bssid: 'aa:bb:cc:00:00:01', channel: 6, secure: 3 },
+    { rssi: -80, ssid: 'HomeNet', bssid: 'aa:bb:cc:00:00:03', channel: 1, secure: 3 },
+    { rssi: -60, ssid: 'Cafe', bssid: 'aa:bb:cc:00:00:04', channel: 1, secure: 0 },
+    { rssi: -65, ssid: '', bssid: 'aa:bb:cc:00:00:05', channel: 3, secure: 3 },
+  ];
+  (gw.gateway as any).wifi = {
+    apOnly: () => false,
+    captive: () => false,
+    statusFields: () => undefined,
+    configChanged: () => undefined,
+    scan: (cb: (list: any[]) => void) => setTimeout(() => cb(found), 600),
+  };
+  try {
+    await go('#/settings/mqtt');
+    await go('#/settings/wifi'); // the tab scans as it opens
+    await hasText('#scan-msg', 'Scanning…');
+    await page.locator('#scan-list').waitFor();
+    await page.click('#rescan');
+    await hasText('#scan-msg', 'Scanning…');
+    expect(await page.locator('#scan').getAttribute('aria-busy')).toBe('true');
+    await page.locator('#scan-list').waitFor();
+    // strongest first, one line per name, hidden networks left out
+    expect(await page.locator('#scan-list button').evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.ssid))).toEqual(['HomeNet', 'Cafe', 'Neighbour']);
+    expect(await page.locator('#scan-list button[data-ssid=Cafe]').textContent()).toContain('(open)');
+    expect(await page.locator('#scan-list button[data-ssid=HomeNet]').textContent()).not.toContain('(open)');
+    await shoot('settings-wifi-scan');
+    await page.click('#scan-list button[data-ssid=HomeNet]');
+    await waitFor(async () => (await page.inputValue('#f-ssid')) === 'HomeNet', 'ssid picked');
+    expect(await page.evaluate(() => document.activeElement!.id)).toBe('f-pass');
+    await page.keyboard.type('secret-pass');
+    await page.keyboard.press('Enter');
+    await hasText('form.form [role=status]', 'Saved');
+    expect(gw.gateway.config.get('ssid')).toBe('HomeNet');
+    expect(gw.gateway.config.get('pass')).toBe('secret-pass');
+  } finally {
+    (gw.gateway as any).wifi = null;
+  }
+});
+
+test('settings, time: the clock shown, a time zone from the list and typed, NTP off sets the clock from the browser', async () => {
+  // (POST /time, until it is built, answers 501: the settings then go through /config)
+  const timePost = (await fetch(gw.url + '/time', { method: 'POST', body: '{}' })).status !== 501;
+  await go('#/settings/time');
+  await hasText('#utc-time', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  expect(Math.abs((await shownUtc()) - Date.now())).toBeLessThan(5000);
+  await page.selectOption('#f-tz', 'America/New_York|EST5EDT,M3.2.0,M11.1.0');
+  await page.click('#form-time #save');
+  await hasText('#form-time [role=status]', 'Saved');
+  expect(gw.gateway.config.get('time_zone')).toBe('America/New_York|EST5EDT,M3.2.0,M11.1.0');
+  const t: any = await (await fetch(gw.url + '/time')).json();
+  expect(t.offset).toMatch(/^-0[45]00$/);
+  await hasText('#local-time', new RegExp('\\(' + t.offset + '\\)$'));
+  await shoot('settings-time');
+  // a zone by its POSIX text; a bad one is refused next to its field and changes nothing
+  await page.selectOption('#f-tz', '');
+  await page.fill('#f-time_zone', 'Asia/Kolkata|IST-5:30');
+  await page.click('#form-time #save');
+  await hasText('#form-time [role=status]', 'Saved');
+  expect(gw.gateway.config.get('time_zone')).toBe('Asia/Kolkata|IST-5:30');
+  if (timePost) {
+    allowed.push(/status of 400/);
+    await page.fill('#f-time_zone', 'not a zone');
+    await page.click('#form-time #save');
+    await hasText('#f-time_zone-err', /.+/);
+    expect(await page.locator('#f-time_zone').getAttribute('aria-invalid')).toBe('true');
+    allowed.pop();
+    expect(gw.gateway.config.get('time_zone')).toBe('Asia/Kolkata|IST-5:30');
+  }
+  // NTP off: saving sets the gateway's clock from the browser's (here: set an hour back first)
+  if (timePost) {
+    const back = new Date(Date.now() - 3600e3).toISOString();
+    expect((await fetch(gw.url + '/time', { method: 'POST', body: JSON.stringify({ sntp_enabled: false, time: back }) })).status).toBe(200);
+    expect(Math.abs(gw.clock.now() - (Date.now() - 3600e3))).toBeLessThan(5000);
+    // the clock card reads it again with the settings
+    await waitFor(async () => Math.abs((await shownUtc()) - (Date.now() - 3600e3)) < 5000, 'the clock card an hour back');
+  }
+  await page.selectOption('#f-tz', 'UTC|UTC0');
+  await page.uncheck('#f-sntp_enabled');
+  expect(await page.locator('#f-sntp_hostname').isDisabled()).toBe(true);
+  await page.click('#form-time #save');
+  await hasText('#form-time [role=status]', 'Saved');
+  expect(gw.gateway.config.get('sntp_enabled')).toBe(false);
+  expect(gw.gateway.config.get('time_zone')).toBe('UTC|UTC0');
+  if (timePost) expect(Math.abs(gw.clock.now() - Date.now())).toBeLessThan(5000);
+  // and the NTP server is a setting of its own
+  await page.check('#f-sntp_enabled');
+  await page.fill('#f-sntp_hostname', 'time.example');
+  await page.click('#form-time #save');
+  await hasText('#form-time [role=status]', 'Saved');
+  expect(gw.gateway.config.get('sntp_enabled')).toBe(true);
+  expect(gw.gateway.config.get('sntp_hostname')).toBe('time.example');
+  await page.locator('#sync-now').waitFor();
+});
+
+test('system: firmware upload with its progress and result, a wrong file refused', async () => {
+  await go('#/system');
+  const soon = (await fetch(gw.url + '/update', { method: 'POST' })).status === 501;
+  if (soon) {
+    await page.setInputFiles('#fw', { name: 'firmware.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(4096, 1) });
+    await page.click('#upload');
+    await hasText('#fw-msg', /coming soon/);
+    return;
+  }
+  allowed.push(/status of 400/);
+  await page.setInputFiles('#fw', { name: 'photo.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(4096, 1) });
+  await hasText('#fw-name', /photo\.bin \(4 KB\)/);
+  await page.click('#upload');
+  await hasText('#fw-msg', /^Update failed: not an OpenEVSE image/);
+  expect(await page.locator('#fw-msg').evaluate((e) => e.classList.contains('error'))).toBe(true);
+  allowed.pop();
+  // a real image (the build's own), chosen and sent with the keyboard; the bar follows the upload
+  const js = fs.readFileSync('dist/esp32/image.js');
+  // the update file: "OEVSE1 <length> <sha256>\n" then the image (src/core/ota/image.ts)
+  const image = Buffer.concat([Buffer.from('OEVSE1 ' + js.length + ' ' + createHash('sha256').update(js).digest('hex') + '\n'), js]);
+  await page.evaluate(() => {
+    const bar = document.getElementById('fw-progress') as HTMLProgressElement;
+    const seen: number[] = ((window as any).seen = []);
+    new MutationObserver(() => seen.push(bar.value)).observe(bar, { attributes: true });
+  });
+  await page.focus('#restart-gw');
+  await page.keyboard.press('Shift+Tab'); // back to the upload button...
+  await page.keyboard.press('Shift+Tab'); // ...and the file picker
+  expect(await page.evaluate(() => document.activeElement!.id)).toBe('fw');
+  const outline = await page.locator('#update label.button').evaluate((l) => getComputedStyle(l).outlineStyle);
+  expect(outline).toBe('solid'); // the hidden input's focus shows on its label
+  const chooser = page.waitForEvent('filechooser');
+  await page.keyboard.press('Space');
+  await (await chooser).setFiles({ name: 'image.bin', mimeType: 'application/octet-stream', buffer: image });
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => document.activeElement!.id)).toBe('upload');
+  await page.keyboard.press('Enter');
+  await hasText('#fw-msg', /^Done: /);
+  const seen: number[] = await page.evaluate(() => (window as any).seen);
+  expect(seen[seen.length - 1]).toBe(100);
+  expect(seen).toEqual([...seen].sort((a, b) => a - b)); // never backwards
+  expect(await page.locator('#fw-progress').evaluate((b: HTMLProgressElement) => b.value)).toBe(100);
+  await shoot('system-update');
+});
+
+test('system: backup and restore (keyboard focus shown), log, RAPI console', async () => {
   await go('#/system');
   await comingSoonOrEnabled('#logs', '/logs');
-  await page.setInputFiles('#fw', { name: 'firmware.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(4096, 1) }); // (a real image is larger than the 8 KB request limit: /update will lift it)
-  await page.click('#upload');
-  await hasText('#fw-msg', /coming soon/);
+  await page.focus('#download');
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => document.activeElement!.id)).toBe('restore');
+  expect(await page.locator('#backup label.button').evaluate((l) => getComputedStyle(l).outlineStyle)).toBe('solid');
   const dl = page.waitForEvent('download');
   await page.click('#download');
   const file = await (await dl).path();

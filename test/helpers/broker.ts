@@ -15,7 +15,8 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-export async function startBroker(): Promise<TestBroker> {
+/** `port`: listen there (a broker restarted on the same address); default a free one. */
+export async function startBroker(port = 0): Promise<TestBroker> {
   const aedes = new Aedes();
   const server = net.createServer(aedes.handle);
   const sockets = new Set<net.Socket>();
@@ -23,7 +24,7 @@ export async function startBroker(): Promise<TestBroker> {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
   return {
     aedes,
     port: (server.address() as net.AddressInfo).port,

@@ -57,6 +57,10 @@ export class TestClock implements Clock {
     this.intervals.delete(h);
     clearInterval(h);
   }
+  /** As the node clock's `set` (SNTP, /settime): now() reads `ms` from here on. */
+  set(ms: number): void {
+    this.offset = ms - Date.now();
+  }
   /** Time jumps forward: now() moves, pending timers keep their real delays. */
   skip(ms: number): void {
     this.offset += ms;

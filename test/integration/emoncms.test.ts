@@ -1,12 +1,18 @@
 // EmoncmsService on a whole gateway (in-process controller emulator) against a local HTTP server
 // standing in for emoncms: the exact GET (path, node, apikey, fulljson with the status values),
 // `ok` and `{"success":true}` answers, and failures (401, 500, timeout, refused) that leave
-// packets_success alone, set emoncms_connected 0 with a message, and back off.
+// packets_success alone, set emoncms_connected 0 with a message, and back off; and a post of the
+// divert fields on every solar / grid_ie feed, from POST /status and from MQTT (aedes broker).
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { EmoncmsService } from '../../src/services/emoncms';
 import { nodeHttpClient } from '../../src/hal/node/http-client';
 import { startGateway, waitFor, TestGateway } from '../helpers/gateway';
+import { startBroker, TestBroker } from '../helpers/broker';
+import { call } from '../helpers/http';
+import { MqttClient } from '../../src/services/mqtt/client';
+import { nodeNet } from '../../src/hal/node/net';
+import { nodeClock } from '../../src/hal/node/clock';
 
 jest.setTimeout(30000);
 
@@ -114,6 +120,86 @@ async function failWith(r: [number, string] | null): Promise<void> {
   expect(svc.sent).toBe(sent + 1);
   expect(seen.length).toBe(n);
 }
+
+/** The divert keys the controller publishes on each update (and nothing of the status document). */
+function divertKeys(): string[] {
+  return Object.keys(g.gateway.planning!.divert.statusFields()).sort();
+}
+
+test('every grid_ie / solar feed from POST /status posts the divert fields', async () => {
+  g.gateway.emoncms = svc; // attached as src/main/node.ts does, so the feed reaches it
+  reply = [200, 'ok'];
+  for (const [body, key, value] of [
+    [{ grid_ie: -1200 }, 'grid_ie', -1200],
+    [{ solar: 2300 }, 'solar', 2300],
+  ] as [any, string, number][]) {
+    const n = seen.length;
+    const sent = svc.sent;
+    const r = await call(g.url, 'POST', '/status', body);
+    expect(r.status).toBe(200);
+    await waitFor(() => seen.length === n + 1 && (svc as any).busy === 0, 'the divert post');
+    expect(svc.sent).toBe(sent + 1);
+    const q = seen[n].query;
+    expect(seen[n].path).toBe('/emoncms/input/post');
+    expect(q.get('node')).toBe('garage');
+    expect(q.get('apikey')).toBe('k3y&x=1');
+    const doc = JSON.parse(q.get('fulljson') || '');
+    expect(doc[key]).toBe(value);
+    expect(doc.divertmode).toBe(1);
+    expect(doc.divert_update).toBe(0);
+    expect(Object.keys(doc).sort()).toEqual(divertKeys());
+    expect(doc).not.toHaveProperty('amp');
+  }
+  // a feed the divert does not use (vehicle data) posts nothing
+  const n = seen.length;
+  const r = await call(g.url, 'POST', '/status', { shaper_live_pwr: 900 });
+  expect(r.status).toBe(200);
+  await new Promise((res) => setTimeout(res, 100));
+  expect(seen.length).toBe(n);
+});
+
+test('every solar feed message over MQTT posts the divert fields', async () => {
+  const broker: TestBroker = await startBroker();
+  const gw = g.gateway;
+  const mqtt = gw.mqtt!;
+  const pub = new MqttClient(nodeNet, nodeClock, { host: '127.0.0.1', port: broker.port, clientId: 'emon', keepAlive: 10 });
+  try {
+    const c = gw.config.update({ mqtt_enabled: true, mqtt_server: '127.0.0.1', mqtt_port: broker.port, mqtt_solar: 'emon/solar' });
+    expect(c.ok).toBe(true);
+    if (c.ok) gw.configChanged(c.changed);
+    await waitFor(() => mqtt.client !== null && mqtt.client.connected(), 'the gateway on the broker');
+    pub.start();
+    await waitFor(() => pub.connected(), 'the publisher');
+    // the gateway's SUBSCRIBE may still be on its way: repeat the first value until it lands
+    const n0 = seen.length;
+    let at = 0;
+    await waitFor(() => {
+      if (Date.now() - at > 300) {
+        pub.publish('emon/solar', '1800', 0, false);
+        at = Date.now();
+      }
+      return seen.length > n0;
+    }, 'the first post from MQTT');
+    await waitFor(() => (svc as any).busy === 0, 'its answer');
+    for (const w of [2500, 3100]) {
+      const n = seen.length;
+      pub.publish('emon/solar', String(w), 0, false);
+      await waitFor(() => seen.length === n + 1 && (svc as any).busy === 0, 'the post for ' + w);
+      const doc = JSON.parse(seen[n].query.get('fulljson') || '');
+      expect(doc.solar).toBe(w);
+      expect(Object.keys(doc).sort()).toEqual(divertKeys());
+    }
+    // a bad payload changes nothing and posts nothing
+    const n = seen.length;
+    pub.publish('emon/solar', 'sunny', 0, false);
+    await new Promise((res) => setTimeout(res, 150));
+    expect(seen.length).toBe(n);
+  } finally {
+    pub.stop();
+    mqtt.stop();
+    await broker.close();
+  }
+});
 
 test('401 with an emoncms message → not connected, that message, no success', async () => {
   events.length = 0;

@@ -2,6 +2,10 @@
 // auth, TLS with a self-signed CA (rejectUnauthorized false; true with a CA the client does not
 // trust → error), and 20 kill -9 / restart cycles while publishing: the client reconnects each time
 // within its backoff bound and a subscriber then sees the last retained value of every topic.
+// Then the whole gateway (MqttService on the in-process emulator) over the TLS listener with the
+// password: 20 more kill -9 / restart cycles while its state changes; mosquitto keeps nothing
+// (persistence false), so after each restart the announce and every retained JSON state topic must
+// be back, holding the current value, without a restart of the gateway.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,6 +14,9 @@ import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { MqttClient, MqttOptions } from '../../src/services/mqtt/client';
 import { nodeNet } from '../../src/hal/node/net';
 import { nodeClock } from '../../src/hal/node/clock';
+import { MqttService } from '../../src/services/mqtt/service';
+import { CLIENT_MQTT, PRIORITY_MQTT } from '../../src/core/evse/claims';
+import { startGateway, TestGateway } from '../helpers/gateway';
 
 function which(cmd: string): string | null {
   for (const d of (process.env.PATH || '').split(':').concat(['/usr/sbin', '/usr/local/sbin', '/sbin'])) {
@@ -229,5 +236,99 @@ maybe('mosquitto', () => {
     expect(Object.keys(last).length).toBe(5);
     // eslint-disable-next-line no-console
     console.log('mosquitto restarts: reconnect after broker up (ms): ' + reconnectMs.join(' ') + '; ' + n + ' publishes');
+  }, 120000);
+
+  test('the gateway over TLS + password: 20 kill -9 / restart cycles while its state changes; announce and state topics always come back', async () => {
+    const BACKOFF_MAX = 1000;
+    let g: TestGateway | null = null;
+    try {
+      g = await startGateway({
+        config: { mqtt_server: '127.0.0.1', mqtt_port: tlsPort, mqtt_protocol: 'mqtts', mqtt_reject_unauthorized: false, mqtt_user: 'evse', mqtt_pass: 'secret' },
+      });
+      const gw = g.gateway;
+      // the device's defaults back off to 60 s; a shorter bound keeps 20 cycles quick
+      const svc = new MqttService(gw, { backoffMinMs: 100, backoffMaxMs: BACKOFF_MAX, stableMs: 2000, connectTimeoutMs: 3000, closeWaitMs: 500 });
+      gw.mqtt = svc;
+      const on = gw.config.update({ mqtt_enabled: true });
+      expect(on.ok).toBe(true);
+      if (on.ok) gw.configChanged(on.changed);
+      await waitFor(() => svc.client !== null && svc.client.connected(), 5000, 'the gateway over TLS');
+      expect(svc.client!.statusFields({}).mqtt_connected).toBe(1);
+      const base = svc.base;
+      const limits = gw.planning!.limits;
+
+      /** What the broker holds under <base>/ and on the announce topic, read by a fresh subscriber. */
+      async function retained(want: (r: { [t: string]: string }) => boolean, what: string): Promise<{ [t: string]: string }> {
+        const r: { [t: string]: string } = {};
+        const sub = client({ clientId: 'evse-reader-' + Date.now() });
+        sub.onMessage = (t, p, retain) => {
+          if (retain) r[t] = p;
+        };
+        sub.subscribe(base + '/+');
+        sub.subscribe(svc.announceTopic);
+        sub.start();
+        try {
+          await waitFor(() => want(r), 3000, what + ': ' + JSON.stringify(r).slice(0, 300));
+        } finally {
+          sub.stop();
+        }
+        return r;
+      }
+
+      const reconnectMs: number[] = [];
+      for (let round = 0; round < 20; round++) {
+        const value = 1000 + round;
+        const amps = 6 + (round % 10);
+        // state changes while connected (even rounds) or while the broker is down (odd rounds)
+        if (round % 2 === 0) {
+          expect(limits.set({ type: 'energy', value })).toBeNull();
+          expect(gw.claims.claim(CLIENT_MQTT, PRIORITY_MQTT, { max_current: amps })).toBeNull();
+          await sleep((round * 37) % 100);
+        }
+        await killBroker();
+        await waitFor(() => !svc.client!.connected(), 3000, 'the gateway notices (round ' + round + ')');
+        if (round % 2 === 1) {
+          expect(limits.set({ type: 'energy', value })).toBeNull();
+          expect(gw.claims.claim(CLIENT_MQTT, PRIORITY_MQTT, { max_current: amps })).toBeNull();
+        }
+        await sleep((round * 53) % 200);
+        await startBroker();
+        const ms = await waitFor(() => svc.client!.connected(), BACKOFF_MAX + 5000, 'reconnect (round ' + round + ')');
+        reconnectMs.push(ms);
+        // one backoff delay (at most BACKOFF_MAX) after the broker is back, plus a TLS connect
+        expect(ms).toBeLessThan(BACKOFF_MAX + 1000);
+        const r = await retained((x) => {
+          const lim = x[base + '/limit'];
+          const cl = x[base + '/claim'];
+          return (
+            !!x[svc.announceTopic] &&
+            !!x[base + '/config'] &&
+            !!x[base + '/override'] &&
+            !!x[base + '/schedule'] &&
+            !!lim &&
+            JSON.parse(lim).value === value &&
+            !!cl &&
+            JSON.parse(cl).max_current === amps
+          );
+        }, 'retained state after restart ' + round);
+        expect(JSON.parse(r[svc.announceTopic]).state).toBe('connected');
+        expect(JSON.parse(r[base + '/config']).mqtt_pass).toBe('_DUMMY_PASSWORD');
+        expect(JSON.parse(r[base + '/override'])).toEqual({ state: 'null' });
+      }
+      expect(g.restarts).toEqual([]);
+      // commands still arrive (resubscribed after the last restart)
+      const cmd = client({ clientId: 'evse-commander-2' });
+      cmd.start();
+      await waitFor(() => cmd.connected(), 3000, 'commander connect');
+      cmd.publish(base + '/claim/set', 'release', 1);
+      await waitFor(() => gw.claims.get(CLIENT_MQTT) === null, 3000, 'claim/set release after 20 restarts');
+      // eslint-disable-next-line no-console
+      console.log('mosquitto restarts (gateway, TLS): reconnect after broker up (ms): ' + reconnectMs.join(' '));
+    } finally {
+      if (g) {
+        if (g.gateway.mqtt) g.gateway.mqtt.stop();
+        await g.close();
+      }
+    }
   }, 120000);
 });

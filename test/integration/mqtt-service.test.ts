@@ -1,7 +1,9 @@
 // MqttService on a whole gateway (in-process controller emulator) against a real broker (aedes, in
 // this process) over real TCP: announce and last will, status values as <base>/<key>, the command
-// topics (rapi/in, override/set, claim/set, config/set, divertmode/set, limit/set), feed topics,
-// bad payloads, and a new session after an MQTT setting changes.
+// topics (rapi/in, override/set, claim/set, config/set, divertmode/set, limit/set, shaper/set,
+// schedule/set, restart), every feed topic, bad payloads, the retained JSON state topics (on connect,
+// on their version counters, after a broker restart that lost them), and a new session after an
+// MQTT setting changes.
 import { MqttClient } from '../../src/services/mqtt/client';
 import { MqttService } from '../../src/services/mqtt/service';
 import { CLIENT_MQTT } from '../../src/core/evse/claims';
@@ -33,6 +35,23 @@ function last(topic: string, from = 0): Msg | undefined {
   return undefined;
 }
 
+/** A retained JSON state topic `<base>/<name>` as the broker holds it, parsed; undefined if none. */
+async function retainedJson(name: string): Promise<any> {
+  const r = await broker.retained(base + '/' + name);
+  const v = r[base + '/' + name];
+  return v === undefined ? undefined : JSON.parse(v);
+}
+
+/** Waits until the broker's retained `<base>/<name>` satisfies `pred`. */
+function waitJson(name: string, pred: (v: any) => boolean, what: string, ms = 5000): Promise<void> {
+  return waitFor(async () => {
+    const v = await retainedJson(name);
+    return v !== undefined && pred(v);
+  }, what, ms);
+}
+
+const STATE_TOPICS = ['config', 'claim', 'override', 'schedule', 'limit'];
+
 /** Publishes as a third party (the test's own client). */
 function send(topic: string, payload: string): void {
   watcher.publish(topic, payload, 0, false);
@@ -51,7 +70,12 @@ beforeAll(async () => {
       mqtt_live_pwr: 'emon/power1',
       mqtt_vehicle_soc: 'car/soc',
       mqtt_vrms: 'emon/vrms',
+      mqtt_solar: 'emon/solar',
+      mqtt_vehicle_range: 'car/range',
+      mqtt_vehicle_eta: 'car/eta',
       vehicle_data_src: 2,
+      // a secret that must not leave in <base>/config (emoncms itself stays off)
+      emoncms_apikey: 'emon-secret-key',
     },
   });
   const gw = g.gateway;
@@ -121,6 +145,71 @@ test('the whole status goes out on connect, one <base>/<key> each; /status has m
   const doc = svc.statusFields({});
   expect(doc.mqtt_connected).toBe(1);
   expect(doc.mqtt_status).toBe('connected');
+});
+
+test('retained JSON state topics on connect: config (secrets masked), claim, override, schedule, limit', async () => {
+  const s: { [name: string]: any } = {};
+  await waitFor(async () => {
+    for (const n of STATE_TOPICS) s[n] = await retainedJson(n);
+    return STATE_TOPICS.every((n) => s[n] !== undefined);
+  }, 'the five state topics');
+  const gw = g.gateway;
+  expect(s.claim).toEqual({ state: 'null' });
+  expect(s.override).toEqual({ state: 'null' });
+  expect(s.schedule).toEqual([]);
+  expect(s.limit).toEqual({});
+  expect(s.config.hostname).toBe(gw.config.get('hostname'));
+  expect(s.config.mqtt_grid_ie).toBe('emon/power1');
+  // published once the controller had finished starting: its part of the document is there
+  expect(s.config.firmware).toBeTruthy();
+  expect(s.config.firmware).toBe(gw.monitor.info.firmware);
+  expect(s.config.max_current_hard).toBe(gw.monitor.info.max_current_hard);
+  expect(s.config.emoncms_apikey).toBe('_DUMMY_PASSWORD');
+  expect((await broker.retained(base + '/config'))[base + '/config']).not.toContain('emon-secret-key');
+  // the `limit` status value (a bool) never lands on the JSON topic
+  expect(msgs.some((m) => m.topic === base + '/limit' && !/^[{]/.test(m.payload))).toBe(false);
+});
+
+test('state topics follow their version counters; divert steps do not resend an unchanged MQTT claim', async () => {
+  const gw = g.gateway;
+  send(base + '/claim/set', '{"max_current":12}');
+  await waitJson('claim', (v) => v.max_current === 12, 'the MQTT claim');
+  // the claim's properties without the priority, as /override shows them
+  const mine = gw.claims.get(CLIENT_MQTT)!;
+  expect(await retainedJson('claim')).toEqual({ max_current: 12, auto_release: mine.auto_release });
+  send(base + '/claim/set', 'release');
+  await waitJson('claim', (v) => v.state === 'null', 'the claim released');
+
+  send(base + '/override/set', '{"state":"disabled","charge_current":8}');
+  await waitJson('override', (v) => v.state === 'disabled', 'the override');
+  expect(await retainedJson('override')).toEqual({ state: 'disabled', charge_current: 8, auto_release: true });
+  send(base + '/override/set', 'clear');
+  await waitJson('override', (v) => v.state === 'null', 'the override cleared');
+
+  send(base + '/schedule/set', '[{"id":9,"state":"active","time":"07:15","days":["tuesday"]}]');
+  await waitJson('schedule', (v) => v.length === 1, 'the schedule');
+  expect(await retainedJson('schedule')).toEqual([{ id: 9, state: 'active', time: '07:15:00', days: ['tuesday'] }]);
+  send(base + '/schedule/clear', '9');
+  await waitJson('schedule', (v) => v.length === 0, 'the schedule emptied');
+
+  send(base + '/limit/set', '{"type":"time","value":90}');
+  await waitJson('limit', (v) => v.type === 'time', 'the limit');
+  expect(await retainedJson('limit')).toEqual({ type: 'time', value: 90, auto_release: true });
+  send(base + '/limit/set', 'clear');
+  await waitJson('limit', (v) => v.type === undefined, 'the limit cleared');
+
+  // eco mode: the divert claim moves claims_version; <base>/claim (ours) does not change
+  const claimMsgs = () => msgs.filter((m) => m.topic === base + '/claim').length;
+  const before = claimMsgs();
+  const v0 = gw.claims.version;
+  send(base + '/config/set', '{"charge_mode":"eco"}');
+  await waitJson('config', (v) => v.charge_mode === 'eco', 'config with charge_mode eco');
+  send('emon/power1', '-2500');
+  await waitFor(() => gw.claims.version > v0, 'the divert claim');
+  await new Promise((r) => setTimeout(r, 100));
+  expect(claimMsgs()).toBe(before);
+  send(base + '/divertmode/set', '1');
+  await waitJson('config', (v) => v.charge_mode === 'fast', 'config with charge_mode fast');
 });
 
 test('status values follow the controller: plugging in publishes <base>/vehicle 1', async () => {
@@ -231,7 +320,7 @@ test('limit/set sets a limit and "clear" clears it', async () => {
   await waitFor(() => !p.limits.statusFields().limit, 'the limit to clear');
 });
 
-test('feed topics: grid_ie (also the shaper live power), vrms, vehicle soc', async () => {
+test('feed topics: grid_ie (also the shaper live power), solar, vrms, vehicle soc, range, eta', async () => {
   const gw = g.gateway;
   send('emon/power1', '-1500');
   await waitFor(() => gw.statusDocument().grid_ie === -1500, 'grid_ie -1500');
@@ -245,6 +334,48 @@ test('feed topics: grid_ie (also the shaper live power), vrms, vehicle soc', asy
   }, 'battery_level over MQTT');
   send('emon/vrms', '231.5');
   await waitFor(() => (gw.planning!.divert as any).vrms === 231.5, 'vrms 231.5');
+  send('emon/solar', '2400');
+  await waitFor(() => gw.statusDocument().solar === 2400, 'solar 2400');
+  await waitFor(() => {
+    const m = last(base + '/solar');
+    return m !== undefined && m.payload === '2400';
+  }, 'solar over MQTT');
+  send('car/range', '250');
+  await waitFor(() => gw.statusDocument().battery_range === 250, 'battery_range 250 (km: mqtt_vehicle_range_miles off)');
+  send('car/eta', '3600');
+  await waitFor(() => gw.statusDocument().time_to_full_charge === 3600, 'time_to_full_charge 3600');
+  // not numbers: ignored, nothing changes
+  const logs0 = g.logs.length;
+  send('car/eta', 'soon');
+  send('emon/solar', '');
+  await waitFor(() => g.logs.slice(logs0).filter((l) => l.indexOf('ignored') >= 0).length >= 2, 'two log lines');
+  expect(gw.statusDocument().time_to_full_charge).toBe(3600);
+  expect(gw.statusDocument().solar).toBe(2400);
+});
+
+test('a broker restart that lost every retained message: reconnect within the backoff bound, announce and state again', async () => {
+  const gw = g.gateway;
+  const limits = gw.planning!.limits;
+  expect(limits.set({ type: 'energy', value: 4321 })).toBeNull();
+  await waitJson('limit', (v) => v.value === 4321, 'the limit');
+  await broker.close();
+  await waitFor(() => !svc.client!.connected(), 'the gateway to notice');
+  // changed while offline: goes out with the rest on the next connect
+  expect(limits.set({ type: 'energy', value: 5432 })).toBeNull();
+  await new Promise((r) => setTimeout(r, 200));
+  broker = await startBroker(port); // a new broker: nothing retained
+  const t0 = Date.now();
+  await waitFor(() => svc.client!.connected(), 'the reconnect', 20000);
+  const ms = Date.now() - t0;
+  // the last backoff delay is at most min × 2^(attempts-1) (default min 1 s), plus the connect
+  const attempts = svc.client!.attempts;
+  expect(ms).toBeLessThan(1000 * Math.pow(2, Math.max(0, attempts - 1)) + 500);
+  await waitJson('limit', (v) => v.value === 5432, 'the limit set while offline');
+  for (const n of STATE_TOPICS) expect(await retainedJson(n)).toBeDefined();
+  expect(JSON.parse((await broker.retained(announce))[announce]).state).toBe('connected');
+  await waitFor(() => watcher.connected(), 'the watcher back too');
+  limits.clear();
+  await waitJson('limit', (v) => v.type === undefined, 'the limit cleared');
 });
 
 test('the last will goes out when the gateway socket dies, then it reconnects and announces again', async () => {
@@ -326,6 +457,24 @@ describe('the other command topics', () => {
     await waitFor(() => sch.statusFields().schedule_version === v0 + 1, 'the event');
     send(base + '/schedule/clear', '7');
     await waitFor(() => sch.statusFields().schedule_version === v0 + 2, 'the event to go');
+  });
+
+  test('restart {"device":"evse"} resets the controller ($FR), not the gateway', async () => {
+    const rapi = g.gateway.rapi;
+    const orig = rapi.send;
+    const cmds: string[] = [];
+    // a spy on the real path: the command still goes to the emulator
+    rapi.send = function (this: any, cmd: string, cb: any) {
+      cmds.push(cmd);
+      return orig.call(this, cmd, cb);
+    } as any;
+    try {
+      send(base + '/restart', '{"device":"evse"}');
+      await waitFor(() => cmds.indexOf('$FR') >= 0, '$FR');
+    } finally {
+      rapi.send = orig;
+    }
+    expect(g.restarts).toEqual([]);
   });
 
   test('restart {"device":"gateway"} restarts the gateway after a second', async () => {

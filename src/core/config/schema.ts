@@ -116,6 +116,7 @@ export var SCHEMA =
   '~tesla_created_at;n;vehicle;-1;;-1' +
   '~tesla_expires_in;n;vehicle;-1;;-1' +
   '~tesla_vehicle_id;s;vehicle;;32;' +
+  '~tesla_api_url;s;vehicle;;128;https://owner-api.teslamotors.com' +
   '~scheduler_start_window;i;schedule;0;3600;600' +
   '~wizard_passed;b;misc;;;0' +
   '~';

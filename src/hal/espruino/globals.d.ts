@@ -4,3 +4,9 @@ declare var E: any;
 declare var global: any;
 declare function atob(s: string): string;
 declare function btoa(s: string): string;
+
+/** A feature of the image defined on first call (scripts/rollup-lazy.mjs): returns the module's exports. */
+declare module 'lazy:*' {
+  var load: () => any;
+  export default load;
+}

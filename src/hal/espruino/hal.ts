@@ -1,5 +1,7 @@
 // The HAL on the Espruino interpreter (ESP32, or its Linux build for tests).
 import { Hal, System, Log, SerialLink, Storage, HttpServer, Clock, Net, TcpSocket, RawSocket, Crypto, Udp, UdpSocket } from '../types';
+import { espruinoWifi } from './wifi';
+import { espruinoButton } from './button';
 
 /** Which pins/paths a board uses; read from Storage `board.json` (written by the flash script). */
 export interface Board {
@@ -10,8 +12,23 @@ export interface Board {
   rapi_rx?: string;
   /** A tty path instead of pins: the interpreter's Linux build. */
   rapi_path?: string;
+  /**
+   * The RAPI UART is the interpreter's console (UART0, `Serial1`), as on the OpenEVSE WiFi v1
+   * module: the console is switched off, else the REPL would read the controller's replies as
+   * JavaScript and print into the controller.
+   */
+  rapi_console?: boolean;
   http_port: number;
+  /** The button's pin ("D0"); pressed pulls it to ground. */
+  button?: string;
+  /** The status LED, for a later LED driver: a pin, or the pixel of a WS2812 chain. */
+  led?: { pin: string; type: string; on?: number; count?: number; index?: number };
+  /** Flash size in bytes. */
+  flash_size?: number;
+  description?: string;
 }
+
+declare function setTime(seconds: number): void;
 
 /** clearTimeout and clearInterval are one function in Espruino; it throws on a missing handle. */
 var clearTimer = function (h: any) {
@@ -29,11 +46,16 @@ var espruinoClock: Clock = {
   clearTimeout: clearTimer,
   setInterval: setInterval as any,
   clearInterval: clearTimer,
+  set: function (ms) {
+    // The interpreter's time (Date, getTime) moves; its timers are relative and keep their delays.
+    setTime(ms / 1000);
+  },
 };
 
 function serialLink(board: Board): SerialLink {
   var port = global[board.rapi_serial];
   var opts: any = board.rapi_path ? { path: board.rapi_path } : { tx: global[board.rapi_tx as string], rx: global[board.rapi_rx as string] };
+  if (board.rapi_console) E.setConsole(null, { force: true });
   port.setup(115200, opts);
   return {
     write: function (data) {
@@ -45,8 +67,8 @@ function serialLink(board: Board): SerialLink {
   };
 }
 
-// The Storage module already has read/write/erase with the HAL's signatures: it is the HAL
-// object itself (three wrapper functions cost 19 JsVars).
+// The Storage module already has read/write/erase with the HAL's signatures (write's offset and
+// total, and getFree, too): it is the HAL object itself (three wrapper functions cost 19 JsVars).
 function storage(): Storage {
   return require('Storage');
 }
@@ -148,8 +170,10 @@ var espruinoNet: Net = {
 };
 
 var espruinoUdp: Udp = {
-  bind: function (port) {
-    var sock = require('dgram').createSocket('udp4');
+  bind: function (port, group) {
+    var sock = require('dgram').createSocket(group ? { type: 'udp4', reuseAddr: true } : 'udp4');
+    // Espruino only stores the membership, and applies it when bind() creates the socket
+    if (group) sock.addMembership(group, '0.0.0.0');
     try {
       sock.bind(port);
     } catch (e) {
@@ -173,6 +197,10 @@ var espruinoUdp: Udp = {
 var espruinoCrypto: Crypto = {
   sha1: function (data) {
     return E.toString(require('crypto').SHA1(data));
+  },
+  sha256: function (data) {
+    // `data` may be a Storage view of a whole image: hashed from flash, not copied
+    return E.toString(require('crypto').SHA256(data));
   },
 };
 
@@ -217,5 +245,10 @@ export function flashView(text: string): string {
 }
 
 export function espruinoHal(board: Board): Hal {
-  return { system: espruinoSystem, clock: espruinoClock, serial: serialLink(board), storage: storage(), http: httpServer(), net: espruinoNet, crypto: espruinoCrypto, log: log, udp: espruinoUdp };
+  var hal: Hal = { system: espruinoSystem, clock: espruinoClock, serial: serialLink(board), storage: storage(), http: httpServer(), net: espruinoNet, crypto: espruinoCrypto, log: log, udp: espruinoUdp };
+  // (the Linux build has neither: no Wifi module, and its board file names no button)
+  var wifi = espruinoWifi();
+  if (wifi) hal.wifi = wifi;
+  if (board.button) hal.button = espruinoButton(board.button);
+  return hal;
 }

@@ -6,4 +6,7 @@ export var nodeCrypto: Crypto = {
   sha1: function (data) {
     return crypto.createHash('sha1').update(Buffer.from(data, 'latin1')).digest('latin1');
   },
+  sha256: function (data) {
+    return crypto.createHash('sha256').update(Buffer.from(data, 'latin1')).digest('latin1');
+  },
 };

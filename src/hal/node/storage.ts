@@ -19,8 +19,19 @@ export function folderStorage(dir: string): Storage {
         throw e;
       }
     },
-    write: function (name, data) {
+    write: function (name, data, offset, total) {
       var target = file(name);
+      if (offset !== undefined) {
+        // A file written in pieces (an update): in place, checked by its reader before use.
+        var pfd = fs.openSync(target, offset === 0 ? 'w' : 'r+');
+        try {
+          fs.writeSync(pfd, Buffer.from(data, 'latin1'), 0, data.length, offset);
+          if (total !== undefined && offset + data.length >= total) fs.fsyncSync(pfd);
+        } finally {
+          fs.closeSync(pfd);
+        }
+        return;
+      }
       var tmp = target + '.tmp';
       var fd = fs.openSync(tmp, 'w');
       try {

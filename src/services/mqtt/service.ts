@@ -1,15 +1,22 @@
 // The gateway's MQTT side (ref/openevse-gateway.md §2): announce + last will, every status
 // partial split into `<base>/<key>` messages, and the subscribed command and feed topics.
 //
+// Retained JSON state topics (`<base>/config`, `claim`, `override`, `schedule`, `limit`) go out on
+// each connect and whenever the matching *_version counter passes through publish(): the counters
+// are already in every partial that /ws gets, so no polling is needed (the reference checks them
+// every 50 ms). They are not kept by the client for re-sending: connected() rebuilds them.
+//
 // Memory: one class; its constructor makes the 4 function objects the client calls (connect,
-// disconnect, message, RAPI reply). Messages are dispatched by one switch on the topic suffix.
+// disconnect, message, RAPI reply). Messages are dispatched by one switch on the topic suffix,
+// state topics by one switch on their name.
 // Subscriptions: 4 under `<base>` (`+/set` covers every `.../set` topic) plus the configured
 // feed topics, within the client's default limit of 16.
 import { publishDiscovery, removeDiscovery, DiscoveryOptions } from './discovery';
 import { VERSION } from '../../app';
 import type { Gateway } from '../../app';
 import { MqttClient, MqttOptions } from './client';
-import { CLIENT_MQTT, PRIORITY_MQTT } from '../../core/evse/claims';
+import { CLIENT_MQTT, CLIENT_MANUAL, PRIORITY_MQTT } from '../../core/evse/claims';
+import { STATE_STARTING } from '../../core/evse/states';
 import type { RapiLine } from '../../core/rapi/framing';
 
 /** Feed settings (full topic names) and the field each one feeds, in the same order. */
@@ -18,6 +25,8 @@ var FEED_KEYS =
 var FEED_FIELDS = 'solar,grid_ie,shaper_live_pwr,vrms,battery_level,battery_range,time_to_full_charge,vehicle_charge_limit,home_battery_soc,home_battery_power';
 /** `vehicle_data_src` value meaning "vehicle data comes from MQTT". */
 var MQTT_VEHICLE_SOURCE = 2;
+/** `<base>/claim` and `<base>/override` when there is none (as the reference). */
+var NULL_STATE = { state: 'null' };
 /** Time for a restart request's effects (the log line) before the gateway goes away. */
 var RESTART_DELAY_MS = 1000;
 
@@ -56,13 +65,21 @@ export class MqttService {
   base = '';
   announceTopic = '';
   private feedTopics: string[] = [];
+  /** The last `<base>/claim` payload: claims_version moves with every divert step, our claim rarely. */
+  private lastClaim = '';
+  /** `<base>/config` is owed: the controller was still starting when config_version moved. */
+  private configDue = false;
   private feedFields: string[] = [];
   private onConnectFn: () => void;
   private onDisconnectFn: () => void;
   private onMessageFn: (topic: string, payload: string) => void;
   private onRapiFn: (err: string | null, reply?: RapiLine) => void;
 
-  constructor(private gw: Gateway) {
+  /**
+   * `tuning`: client options that override the defaults (backoff, timeouts), for tests that
+   * restart a broker many times; null on the device.
+   */
+  constructor(private gw: Gateway, private tuning?: { [key: string]: any } | null) {
     var self = this;
     this.onConnectFn = function () {
       self.connected();
@@ -94,6 +111,8 @@ export class MqttService {
       clientId: hostname,
       will: null,
     };
+    var tune = this.tuning;
+    if (tune) for (var k in tune) (o as any)[k] = tune[k];
     if (c.get('mqtt_user')) {
       o.username = c.get('mqtt_user');
       o.password = c.get('mqtt_pass');
@@ -159,11 +178,58 @@ export class MqttService {
     if (!client || !client.connected()) return;
     var retain = !!this.gw.config.get('mqtt_retained');
     for (var k in changes) {
+      // `limit` (bool) would land on the retained JSON `<base>/limit` (the reference has that
+      // clash; a retained "true" there would replace the limit itself): the JSON says more.
+      if (k === 'limit') continue;
       var t = this.base + '/' + k;
       client.publish(t, payloadOf(changes[k]), 0, retain);
       // status values are not kept for re-sending: the whole set goes out on each connect
       if (retain) client.forget(t);
     }
+    if (changes.config_version !== undefined || this.configDue) this.state('config');
+    if (changes.claims_version !== undefined) this.state('claim');
+    if (changes.override_version !== undefined) this.state('override');
+    if (changes.schedule_version !== undefined) this.state('schedule');
+    if (changes.limit_version !== undefined) this.state('limit');
+  }
+
+  /** One retained JSON state topic, `<base>/<name>`, with what it holds now. */
+  private state(name: string): void {
+    var gw = this.gw;
+    var p = gw.planning;
+    var doc: any;
+    switch (name) {
+      case 'config':
+        // the controller's part of the document (firmware, currents) is unknown while it starts
+        this.configDue = !gw.monitor.isReady() || gw.monitor.status.state === STATE_STARTING;
+        if (this.configDue) return;
+        doc = gw.configDocument();
+        break;
+      case 'claim':
+      case 'override':
+        // the claim's properties, as GET /override shows them (get() returns a copy)
+        doc = gw.claims.get(name === 'claim' ? CLIENT_MQTT : CLIENT_MANUAL);
+        if (doc) delete doc.priority;
+        else doc = NULL_STATE;
+        break;
+      case 'schedule':
+        if (!p) return;
+        doc = p.scheduler.list();
+        break;
+      case 'limit':
+        if (!p) return;
+        doc = p.limits.get();
+        break;
+    }
+    var s = JSON.stringify(doc);
+    if (name === 'claim') {
+      if (s === this.lastClaim) return;
+      this.lastClaim = s;
+    }
+    var client = this.client as MqttClient;
+    var t = this.base + '/' + name;
+    client.publish(t, s, 0, true);
+    client.forget(t);
   }
 
   /** The `mqtt_*` fields of /status. */
@@ -193,6 +259,8 @@ export class MqttService {
       );
     }
     if (c.get('mqtt_ha_discovery')) publishDiscovery(client, this.haOptions());
+    // the broker may have lost everything (restarted without persistence): all state topics again
+    this.lastClaim = '';
     this.publish(gw.statusDocument());
     gw.publish(this.statusFields({}));
   }

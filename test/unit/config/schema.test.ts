@@ -54,7 +54,7 @@ const REFERENCE_DEFAULTS: { [key: string]: any } = {
   pause_uses_disabled: false, mqtt_vehicle_range_miles: false, current_shaper_enabled: false, mqtt_retained: false,
   factory_write_lock: false, is_threephase: false, wizard_passed: false, default_state: true, temp_throttle_enabled: true,
   // ours
-  mqtt_ha_discovery: true, divert_mode_algorithm: 'default',
+  mqtt_ha_discovery: true, divert_mode_algorithm: 'default', tesla_api_url: 'https://owner-api.teslamotors.com',
   divert_start_power: 0, divert_start_delay: 240, divert_stop_power: -200, divert_stop_delay: 900,
   divert_dark_power: 400, divert_dark_delay: 300, divert_min_pause: 300, divert_stale_time: 300,
   divert_stale_action: 'pause',

@@ -1,0 +1,90 @@
+// Lazy features for the ESP32 image: `import loadMqtt from 'lazy:../services/mqtt/service'` gives a
+// function that, when called, defines that module (and the modules only it needs) and returns its
+// exports. Until then the feature costs the image one function object, not the ~6 JsVars of every
+// function and method it defines: a class's methods exist from the moment its definition runs,
+// whether or not anything is ever built from it (measured: the MQTT, emoncms, OhmConnect and planning
+// classes cost ~1,850 vars when merely included). The code itself stays in flash either way.
+//
+// How: the feature is bundled on its own as an IIFE, wrapped in the factory function. Every module
+// under src/ that is not the feature's own (see `own`) stays external and is handed in from the
+// image, so state such as the config table or the claims arbiter is never duplicated.
+import { rollup } from 'rollup';
+import ts from 'typescript';
+import path from 'node:path';
+import fs from 'node:fs';
+
+const PREFIX = 'lazy:';
+
+/** The .ts file an import names, or null for anything else. */
+function resolveTs(id, importer) {
+  if (!importer || !(id.startsWith('.') || path.isAbsolute(id))) return null;
+  const base = path.resolve(path.dirname(importer), id);
+  for (const f of [base, base + '.ts', path.join(base, 'index.ts')]) if (fs.existsSync(f) && fs.statSync(f).isFile()) return f;
+  return null;
+}
+
+/**
+ * `own(file, entry)` says whether a module belongs in the feature's factory (true) or is taken
+ * from the image (false). `tslibPath` replaces tslib, as in the image.
+ */
+export function lazyFeatures({ own, tslibPath }) {
+  return {
+    name: 'lazy-features',
+    resolveId(id, importer) {
+      if (!id.startsWith(PREFIX)) return null;
+      const file = resolveTs(id.slice(PREFIX.length), importer);
+      if (!file) this.error('lazy import not found: ' + id);
+      return '\0' + PREFIX + file;
+    },
+    async load(id) {
+      if (!id.startsWith('\0' + PREFIX)) return null;
+      const entry = id.slice(1 + PREFIX.length);
+      const externals = new Map(); // file → parameter name
+      const bundle = await rollup({
+        input: entry,
+        makeAbsoluteExternalsRelative: false,
+        onwarn: (w, warn) => (w.code === 'CIRCULAR_DEPENDENCY' ? undefined : warn(w)),
+        plugins: [
+          {
+            name: 'lazy-resolve',
+            resolveId(source, importer) {
+              if (source === 'tslib') return tslibPath;
+              const file = resolveTs(source, importer);
+              if (!file) return null;
+              if (file === entry || own(file, entry)) return file;
+              if (!externals.has(file)) externals.set(file, '__x' + externals.size);
+              return { id: file, external: true };
+            },
+          },
+          {
+            name: 'lazy-ts',
+            transform(code, file) {
+              if (!file.endsWith('.ts')) return null;
+              this.addWatchFile(file);
+              const out = ts.transpileModule(code, {
+                fileName: file,
+                compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.ESNext, importHelpers: true, useDefineForClassFields: false },
+              });
+              return { code: out.outputText, map: null };
+            },
+          },
+        ],
+      });
+      const globals = {};
+      for (const [file, name] of externals) globals[file] = name;
+      const { output } = await bundle.generate({ format: 'iife', name: '__feature', globals, strict: false, exports: 'named' });
+      await bundle.close();
+      const chunk = output[0];
+      // Each external is handed in as a plain object of the bindings the feature uses.
+      let imports = '';
+      let objects = '';
+      for (const [file, name] of externals) {
+        const names = chunk.importedBindings[file] || [];
+        if (names.indexOf('*') >= 0 || names.indexOf('default') >= 0) this.error('lazy feature ' + entry + ': use named imports from ' + file);
+        imports += 'import { ' + names.map((n, i) => n + ' as ' + name + '_' + i).join(', ') + " } from '" + file + "';\n";
+        objects += '  var ' + name + ' = { ' + names.map((n, i) => n + ': ' + name + '_' + i).join(', ') + ' };\n';
+      }
+      return imports + 'export default function () {\n' + objects + chunk.code + '\n  return __feature;\n}\n';
+    },
+  };
+}

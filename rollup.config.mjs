@@ -69,12 +69,10 @@ const configs = [
         // inline: 1 — deeper inlining moved an assignment above its `var` (a global on Espruino: no hoisting)
         compress: { passes: 2, hoist_funs: false, reduce_funcs: false, inline: 1, arrows: false, unsafe_arrows: false },
         mangle: true,
+        // Short lines: Espruino prints the text of the line, and a marker line under it, with every
+        // uncaught error, so one 150 KB line turned each error report into 300 KB of console.
         // ASCII only: the flash and OTA paths write the image byte for byte, and the interpreter's
-        // console would read a UTF-8 character as two
-        // Short lines: Espruino puts the text of the line into every exception's stack trace, even
-        // one that is caught, so a one-line 140 KB image made each throw cost ~10,000 JsVars
-        // (OUT OF MEMORY at the first caught `require("Wifi")`). Measured: a caught throw then
-        // costs a few vars.
+        // console would read a UTF-8 character as two.
         format: { comments: false, ascii_only: true, max_line_len: 120 },
       }),
       otaFiles,

@@ -7,6 +7,7 @@ import { setImageSwitching, markHealthy } from '../core/ota/slots';
 import { find } from '../core/text';
 import { espruinoHttpClient } from '../hal/espruino/http-client';
 import { PowerHistory } from '../core/history';
+import { inList } from '../core/text';
 // Each optional feature is defined only when turned on (scripts/rollup-lazy.mjs): a class's methods
 // cost JsVars from the moment its definition runs, used or not.
 import loadPlanning from 'lazy:../planning';
@@ -40,9 +41,12 @@ var FEATURE_VARS: { [name: string]: number } = { wifi: 600, history: 150, sntp: 
 var RESERVE_VARS = 700;
 var featuresOff: string[] = [];
 
+/** Features a measurement leaves off (`global.OEVSE_SKIP = "planning,sntp"` before the image runs). */
+var skipped = String((global as any).OEVSE_SKIP || '');
+
 var fits = function (name: string): boolean {
   var m = (global as any).process.memory();
-  if (m.free - FEATURE_VARS[name] >= RESERVE_VARS) return true;
+  if (!inList(skipped, name) && m.free - FEATURE_VARS[name] >= RESERVE_VARS) return true;
   if (featuresOff.indexOf(name) < 0) {
     featuresOff.push(name);
     gateway.external.features_off = featuresOff.join(',');

@@ -16,6 +16,7 @@
 const fs = require('fs');
 const net = require('net');
 const path = require('path');
+const { crc32 } = require('./crc32');
 const { spawnSync } = require('child_process');
 
 const root = path.join(__dirname, '..');
@@ -89,20 +90,6 @@ function filesToFlash(board) {
   return files;
 }
 
-let CRC_TABLE = null;
-function crc32(buf) {
-  if (!CRC_TABLE) {
-    CRC_TABLE = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      CRC_TABLE[n] = c;
-    }
-  }
-  let c = -1;
-  for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]) & 255] ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
-}
 
 /** A byte stream to the console: a serial port or a TCP (Telnet) connection. */
 function openLink(port, baud) {
@@ -263,4 +250,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { flash, loadBoard, filesToFlash, crc32 };
+module.exports = { flash, loadBoard, filesToFlash };

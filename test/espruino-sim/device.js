@@ -18,6 +18,7 @@ const vm = require('vm');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { crc32 } = require('../../scripts/crc32');
 const crypto = require('crypto');
 const { SerialPort } = require('serialport');
 const { FolderStorage, bytesOf } = require('./storage');
@@ -31,20 +32,6 @@ const NOT_IN_ESPRUINO = ['Map', 'Set', 'WeakMap', 'WeakSet', 'Symbol', 'Proxy', 
 const ABSENT = ['Wifi', 'ESP32'];
 const HARMLESS = ['then', 'toJSON', 'inspect', 'constructor', 'nodeType', 'asymmetricMatch', '$$typeof', 'prototype', 'valueOf', 'toString'];
 
-let CRC_TABLE = null;
-function crc32(buf) {
-  if (!CRC_TABLE) {
-    CRC_TABLE = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      CRC_TABLE[n] = c;
-    }
-  }
-  let c = -1;
-  for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]) & 255] ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
-}
 
 /** One boot: its vm context and everything it opened. */
 class Boot {
@@ -523,4 +510,4 @@ class Device {
   }
 }
 
-module.exports = { Device, Boot, crc32 };
+module.exports = { Device, Boot };

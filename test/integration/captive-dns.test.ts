@@ -5,30 +5,13 @@ import { Resolver } from 'node:dns/promises';
 import { spawnSync } from 'node:child_process';
 import { nodeUdp } from '../../src/hal/node/udp';
 import { CaptiveDns } from '../../src/services/captive-dns';
+import { freeUdpPort, ask } from '../helpers/udp';
 
 const logs: string[] = [];
 const log = (level: string, msg: string) => void logs.push(level + ' ' + msg);
 
 /** A port that was free a moment ago (the responder's UdpSocket does not report the port it got). */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
-/** Sends one datagram from a fresh socket; the first reply, or null after `ms`. */
-function ask(port: number, packet: Buffer, ms = 400): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    const t = setTimeout(() => (s.close(), resolve(null)), ms);
-    s.on('message', (b) => (clearTimeout(t), s.close(), resolve(b)));
-    s.send(packet, port, '127.0.0.1');
-  });
-}
 
 /** A query written out byte by byte. */
 function rawQuery(name: string, type: number, id = 0x4242, flags = 0x0100): Buffer {
@@ -66,7 +49,7 @@ describe('captive portal DNS', () => {
   let dns: CaptiveDns;
 
   beforeEach(async () => {
-    port = await freePort();
+    port = await freeUdpPort();
     dns = new CaptiveDns(nodeUdp(log), log, { port });
     dns.start();
     await ready(port);
@@ -134,7 +117,7 @@ describe('captive portal DNS', () => {
   });
 
   test('a port already taken: a warning in the log, no exception, stop() still clean', async () => {
-    const other = await freePort();
+    const other = await freeUdpPort();
     const holder = dgram.createSocket('udp4');
     await new Promise<void>((r) => holder.bind(other, () => r()));
     const busy = new CaptiveDns(nodeUdp(log), log, { port: other });

@@ -174,6 +174,6 @@ describe('the OTA loader (dist/esp32/boot.js) as .bootcde', () => {
     expect(dev2.errors().filter((e: string) => e === 'broken image').length).toBe(3);
     expect((dev2.output().match(/watchdog timeout/g) || []).length).toBe(3);
     expect(JSON.parse(fs.readFileSync(path.join(dev2.storageDir, 'ota.json'), 'latin1'))).toEqual({ cur: 'app-a.js', failed: 'app-b.js' });
-    await until('evse_connected 1 on the previous image', async () => (await (await fetch(dev2.url + '/status')).json()).evse_connected === 1);
+    await until('evse_connected 1 on the previous image', async () => ((await (await fetch(dev2.url + "/status")).json()) as any).evse_connected === 1);
   });
 });

@@ -6,6 +6,7 @@ import * as dgram from 'node:dgram';
 import { nodeUdp } from '../../src/hal/node/udp';
 import { MdnsResponder, MDNS_GROUP } from '../../src/services/mdns';
 import { FakeClock } from '../helpers/fake-clock';
+import { freeUdpPort, ask } from '../helpers/udp';
 
 const logs: string[] = [];
 const log = (level: string, msg: string) => void logs.push(level + ' ' + msg);
@@ -119,25 +120,7 @@ function query(id: number, questions: [string, number, number?][]): Buffer {
   return Buffer.from(out);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.bind(0, () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
-/** One query from a fresh socket (an ephemeral port: legacy unicast); the reply or null after `ms`. */
-function ask(port: number, packet: Buffer, ms = 400): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    const t = setTimeout(() => (s.close(), resolve(null)), ms);
-    s.on('message', (b) => (clearTimeout(t), s.close(), resolve(b)));
-    s.send(packet, port, '127.0.0.1');
-  });
-}
 
 async function ready(port: number, host: string): Promise<void> {
   for (let i = 0; i < 50; i++) if (await ask(port, query(1, [[host, 1]]), 50)) return;
@@ -153,7 +136,7 @@ describe('mDNS responder, unicast queries', () => {
   let mdns: MdnsResponder;
 
   beforeEach(async () => {
-    port = await freePort();
+    port = await freeUdpPort();
     clock = new FakeClock(0);
     mdns = new MdnsResponder(nodeUdp(log), clock, log, { hostname: HOST, ip: '192.168.1.77', txt: TXT, port });
     mdns.start();
@@ -278,7 +261,7 @@ describe('mDNS responder on the multicast group', () => {
       console.log('mdns: multicast does not loop back on this machine; the group checks are skipped');
       return;
     }
-    const port = await freePort();
+    const port = await freeUdpPort();
     const member = await listen(port);
     const clock = new FakeClock(0);
     const mdns = new MdnsResponder(nodeUdp(log), clock, log, { hostname: HOST, ip: '192.168.1.77', txt: TXT, port });

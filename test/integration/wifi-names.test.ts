@@ -10,16 +10,10 @@ import { nodeUdp } from '../../src/hal/node/udp';
 import { FakeClock } from '../helpers/fake-clock';
 import { FakeWifi } from '../helpers/fake-wifi';
 import { MemStorage } from '../unit/schedule/helpers';
+import { freeUdpPort } from '../helpers/udp';
 
 const ID = '9C9C1FE57B2C';
 
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** A one-question A query for `name` as an mDNS "legacy unicast" query; the answer's address or null. */
 function mdnsA(port: number, name: string, ms = 1000): Promise<string | null> {
@@ -65,6 +59,7 @@ describe('WiFi manager: captive DNS and mDNS follow the link', () => {
 
     // the user saves a network; the station joins and gets its address
     const r = cfg.update({ ssid: 'home', pass: 'secret123' });
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
     wifi.configChanged(r.changed);
     clock.advance(5000);
     radio.succeed('192.168.1.77');

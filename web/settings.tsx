@@ -74,7 +74,7 @@ export var SECTIONS: Array<[string, string, Row[]]> = [
       ['tesla_vehicle_id', 'Tesla vehicle id', 't'],
       ['tesla_access_token', 'Tesla access token', 'p'],
       ['tesla_refresh_token', 'Tesla refresh token', 'p'],
-      ['mqtt_vehicle_range_miles', 'Range in miles', 'b'],
+      ['mqtt_vehicle_range_miles', 'MQTT range topic in miles', 'b'],
     ],
   ],
   [

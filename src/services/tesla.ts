@@ -6,8 +6,9 @@
 // The charge state feeds the same values as POST /status and the MQTT vehicle topics
 // (gw.external: battery_level %, battery_range, time_to_full_charge s, vehicle_charge_limit %,
 // vehicle_state_update), so the soc/range charge limits work from it. The API reports range in
-// miles; it is kept in miles when `mqtt_vehicle_range_miles` says the user counts in miles (the
-// reference's display unit flag), else turned into km. `time_to_full_charge` comes in hours.
+// miles; battery_range is in km whatever the source (`mqtt_vehicle_range_miles` only says that the
+// MQTT range topic arrives in miles, see services/mqtt/service.ts). `time_to_full_charge` comes in
+// hours.
 //
 // Tokens: Tesla's password login is gone (the reference's /savetesla user+pass); tokens come from
 // /config or /savetesla. When created_at + expires_in says the token is (nearly) expired, or an
@@ -326,7 +327,7 @@ export class TeslaService {
     var ext = gw.external;
     var changes: { [key: string]: any } = {};
     var range = r.battery_range;
-    if (typeof range === 'number' && !gw.config.get('mqtt_vehicle_range_miles')) range = range * KM_PER_MILE;
+    if (typeof range === 'number') range = range * KM_PER_MILE;
     ext.battery_level = changes.battery_level = r.battery_level;
     if (typeof range === 'number') ext.battery_range = changes.battery_range = Math.round(range);
     if (typeof r.time_to_full_charge === 'number') ext.time_to_full_charge = changes.time_to_full_charge = Math.round(r.time_to_full_charge * 3600);

@@ -208,9 +208,10 @@ test('choosing a vehicle; charge_state every interval feeds SoC, range (km), ETA
   });
   expect(doc.vehicle_state_update).toBeGreaterThanOrEqual(0);
   expect(doc.vehicle_state_update).toBeLessThanOrEqual(1);
-  // the user counts in miles: the range as the car gives it
+  // battery_range is km whatever the source: the MQTT topic's unit flag does not touch Tesla's
   await setConfig({ mqtt_vehicle_range_miles: true });
-  await waitFor(async () => (await status()).battery_range === 100, 'range in miles');
+  await new Promise((r) => setTimeout(r, 500)); // more than one poll (200 ms here)
+  expect((await status()).battery_range).toBe(161);
   await setConfig({ mqtt_vehicle_range_miles: false });
   // POST /status must not override Tesla data (vehicle_data_src is 1)
   expect((await call(g.url, 'POST', '/status', { battery_level: 5 })).status).toBe(400);

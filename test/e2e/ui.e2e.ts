@@ -272,11 +272,6 @@ test('settings: every section; a setting saved and read back; errors by their fi
 
 test('settings, WiFi: the networks from a scan, one picked, its password; no radio said plainly', async () => {
   await go('#/settings/wifi');
-  const scan = await fetch(gw.url + '/scan');
-  if (scan.status === 501 && /^Not /.test(((await scan.json()) as any).msg)) {
-    await hasText('#scan-msg', /Coming soon/);
-    return;
-  }
   // Node has no radio: the scan says so, the name is typed
   await hasText('#scan-msg', /no WiFi radio/);
   expect(await page.locator('#rescan').isDisabled()).toBe(true);
@@ -379,13 +374,6 @@ test('settings, time: the clock shown, a time zone from the list and typed, NTP 
 
 test('system: firmware upload with its progress and result, a wrong file refused', async () => {
   await go('#/system');
-  const soon = (await fetch(gw.url + '/update', { method: 'POST' })).status === 501;
-  if (soon) {
-    await page.setInputFiles('#fw', { name: 'firmware.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(4096, 1) });
-    await page.click('#upload');
-    await hasText('#fw-msg', /coming soon/);
-    return;
-  }
   allowed.push(/status of 400/);
   await page.setInputFiles('#fw', { name: 'photo.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(4096, 1) });
   await hasText('#fw-name', /photo\.bin \(4 KB\)/);

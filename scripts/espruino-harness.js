@@ -24,13 +24,21 @@ function interpreter() {
   return bin;
 }
 
+/**
+ * A port nothing listens on now. Random rather than the kernel's next one: the interpreter binds
+ * it seconds later, and two runs side by side would otherwise be handed the same port.
+ */
 function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
+  const tryPort = (port) =>
+    new Promise((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(tryPort(0)));
+      s.listen(port, '127.0.0.1', () => {
+        const p = s.address().port;
+        s.close(() => resolve(p));
+      });
     });
-  });
+  return tryPort(20000 + Math.floor(Math.random() * 30000));
 }
 
 /** Resolves with the match once `pattern` is found in getText(). */
@@ -52,19 +60,32 @@ function waitFor(getText, pattern, ms, what) {
 
 /**
  * Boots `image` (a string) on interpreter `bin` against the emulator; resolves once /status says
- * the controller is connected. `output()` is everything the interpreter printed; `stop()` ends it all.
+ * the controller is connected. `output()` is everything the interpreter printed; `control` is the
+ * emulator's control interface (http://127.0.0.1:PORT); `stop()` ends it all.
+ * `opts.grow`: on an interpreter whose pool grows on demand, grow it to at least that many vars
+ * before the image starts (load() keeps the size): the image sizes its optional features by
+ * process.memory().free, which only counts the pool as it is.
  */
-async function boot(bin, image) {
+async function boot(bin, image, opts) {
+  opts = opts || {};
   const children = [];
-  const stop = () => children.forEach((c) => c.kill('SIGKILL'));
+  let work = null;
+  const stop = () => {
+    children.forEach((c) => c.kill('SIGKILL'));
+    // the interpreter's fake flash (256 KB) and the image's pieces
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+    work = null;
+  };
   try {
     const emu = spawn(process.execPath, [path.join(root, 'dist/node/emulator.js'), '--pty', '--control-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(emu);
     let emuOut = '';
     emu.stdout.on('data', (b) => (emuOut += b));
     const pty = (await waitFor(() => emuOut, /pty: (\S+)/, 10000, 'pty from the emulator'))[1];
+    // the emulator's control interface (src/emulator/control-server.ts): plug in, charge, faults
+    const control = (await waitFor(() => emuOut, /control: (http:\/\/\S+)/, 10000, 'control port from the emulator'))[1];
     const port = await freePort();
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'espruino-'));
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'espruino-'));
     // A script is held in RAM while it runs: Storage is written in 2 KB pieces.
     const step = (code) => {
       fs.writeFileSync(path.join(work, 'step.js'), code);
@@ -79,7 +100,14 @@ async function boot(bin, image) {
     for (let off = 0; off < image.length; off += 2048) {
       step('require("Storage").write("app.js", ' + JSON.stringify(image.substr(off, 2048)) + ', ' + off + ', ' + image.length + ');');
     }
-    const app = spawn(bin, ['-e', 'load("app.js")'], { cwd: work, stdio: ['pipe', 'pipe', 'pipe'] });
+    // filled until the pool has grown (by 4,096 vars at a time), then let go; tried on its own
+    // first: a fixed pool runs out of memory instead, and would not go on to load the image
+    let grow = opts.grow ? 'var a=[];while(process.memory().total<' + Number(opts.grow) + ')for(var i=0;i<256;i++)a.push(i);a=0;' : '';
+    if (grow) {
+      const r = spawnSync(bin, ['-e', grow + 'print("POOL",process.memory().total)'], { cwd: work, input: '', timeout: 30000, encoding: 'latin1' });
+      if (!/POOL \d+/.test(r.stdout) || /MEMORY/.test(r.stdout)) grow = '';
+    }
+    const app = spawn(bin, ['-e', grow + 'load("app.js")'], { cwd: work, stdio: ['pipe', 'pipe', 'pipe'] });
     children.push(app);
     let out = '';
     app.stdout.on('data', (b) => (out += b.toString('latin1')));
@@ -88,8 +116,8 @@ async function boot(bin, image) {
     const end = Date.now() + 30000;
     for (;;) {
       try {
-        const s = await (await fetch(url + '/status')).json();
-        if (s.evse_connected === 1) return { url, port, board, app, output: () => out, stop };
+        const s = await (await fetch(url + '/status', { signal: AbortSignal.timeout(5000) })).json();
+        if (s.evse_connected === 1) return { url, port, control, board, app, output: () => out, stop };
       } catch (e) {
         // not listening yet
       }

@@ -16,6 +16,15 @@ import type { TeslaService } from './services/tesla';
 import type { PowerHistory } from './core/history';
 import type { WifiManager } from './services/wifi-manager';
 import { ButtonHold } from './core/button';
+import {
+  ECF_DIODE_CHK_DISABLED,
+  ECF_VENT_REQ_DISABLED,
+  ECF_GND_CHK_DISABLED,
+  ECF_STUCK_RELAY_CHK_DISABLED,
+  ECF_GFI_TEST_DISABLED,
+  ECF_TEMP_CHK_DISABLED,
+  ECF_BUTTON_DISABLED,
+} from './core/evse/states';
 import { createRouter } from './http/router';
 import { localTimeFields } from './services/time-set';
 import { pushTimeToController } from './services/time-set';
@@ -28,6 +37,8 @@ export interface GatewayOptions {
   httpPort?: number;
   /** Milliseconds to wait for each RAPI reply. */
   rapiTimeoutMs?: number;
+  /** Requests answered at once (default MAX_REQUESTS in http/router.ts); the device allows fewer. */
+  maxRequests?: number;
 }
 
 export class Gateway {
@@ -56,12 +67,14 @@ export class Gateway {
   external: Status = {};
   private startedAt: number;
 
-  constructor(public hal: Hal, private opts: GatewayOptions) {
+  constructor(public hal: Hal, public opts: GatewayOptions) {
     var self = this;
     this.config = new ConfigStore(hal.storage, hal.system.id());
     this.rapi = new RapiClient(hal.serial, hal.clock, hal.log, { timeoutMs: opts.rapiTimeoutMs });
+    var cv = this.config.get('voltage');
     this.monitor = new EvseMonitor(this.rapi, hal.clock, hal.log, {
-      voltage: this.voltage(),
+      // `voltage` is in centivolts, 0 meaning the default 240 V
+      voltage: cv > 0 ? cv / 100 : 240,
       heartbeatInterval: this.config.get('heartbeat_interval'),
       heartbeatCurrent: this.config.get('heartbeat_current'),
     });
@@ -77,8 +90,10 @@ export class Gateway {
     this.claims.onChange(function (c) {
       self.publish(c);
     });
+    // the controller's status changed: tell the clients and the parts that follow it
     this.monitor.onChange(function (c) {
-      self.monitorChanged(c);
+      if (self.planning) self.planning.monitorChanged(c);
+      self.publish(c);
     });
     this.startedAt = hal.clock.now();
   }
@@ -115,23 +130,11 @@ export class Gateway {
     this.hal.system.restart();
   }
 
-  /** The controller's status changed: tell the clients and the parts that follow it. */
-  private monitorChanged(c: Status): void {
-    if (this.planning) this.planning.monitorChanged(c);
-    this.publish(c);
-  }
-
   /** Sends a partial status object to every live client: /ws and MQTT. */
   publish(changes: Status): void {
     this.ws.broadcast(changes);
     if (this.mqtt) this.mqtt.publish(changes);
     if (this.history) this.history.note(changes);
-  }
-
-  /** The configured voltage: `voltage` is in centivolts, 0 meaning the default 240 V. */
-  voltage(): number {
-    var cv = this.config.get('voltage');
-    return cv > 0 ? cv / 100 : 240;
   }
 
   /** Re-applies what depends on settings after a successful /config change. */
@@ -147,7 +150,8 @@ export class Gateway {
           });
           break;
         case 'voltage':
-          this.monitor.setVoltage(this.voltage());
+          var cv = this.config.get('voltage');
+          this.monitor.setVoltage(cv > 0 ? cv / 100 : 240);
           break;
         case 'heartbeat_interval':
         case 'heartbeat_current':
@@ -216,8 +220,15 @@ export class Gateway {
   configDocument(): Status {
     var doc = this.config.getAll(false);
     var info = this.monitor.info;
-    var checks = this.monitor.checks();
-    for (var k in checks) doc[k] = checks[k];
+    // the safety checks (true = enabled), from the controller's flags
+    var f = info.flags;
+    doc.diode_check = !(f & ECF_DIODE_CHK_DISABLED);
+    doc.gfci_check = !(f & ECF_GFI_TEST_DISABLED);
+    doc.ground_check = !(f & ECF_GND_CHK_DISABLED);
+    doc.relay_check = !(f & ECF_STUCK_RELAY_CHK_DISABLED);
+    doc.vent_check = !(f & ECF_VENT_REQ_DISABLED);
+    doc.temp_check = !(f & ECF_TEMP_CHK_DISABLED);
+    doc.front_button = !(f & ECF_BUTTON_DISABLED);
     doc.version = VERSION;
     doc.buildenv = 'typescript';
     doc.wifi_serial = this.hal.system.id();

@@ -1,7 +1,7 @@
 // Eco mode and charge planning, attached to a gateway: solar divert, current shaper, weekly
-// timers, charge limits, energy meter and event log. A separate composition step because it does
-// not fit the ESP32's 4,000 JsVars yet beside the rest (its classes' methods alone cost ~1,500);
-// the Node entry attaches it, the ESP32 image will once its memory work is done (issue #7).
+// timers, charge limits, energy meter and event log. A separate composition step: the ESP32 image
+// defines it only when it fits (a lazy feature, ~1,150 JsVars measured, most of it the parts'
+// methods), the Node entry always attaches it.
 import type { Gateway } from './app';
 import { Status } from './core/evse/monitor';
 import { DivertController } from './core/divert/controller';
@@ -20,9 +20,12 @@ export class Planning {
   scheduler: Scheduler;
   limits: LimitManager;
   eventLog: EventLog;
+  /** The monitor for handlers that need it (/emeter import). */
+  monitor: Gateway['monitor'];
 
   constructor(private gw: Gateway) {
     var hal = gw.hal;
+    this.monitor = gw.monitor;
     var config = gw.config.getAll(false);
     this.divert = new DivertController(hal.clock, gw.claims);
     this.divert.configure(config);
@@ -34,19 +37,14 @@ export class Planning {
     this.limits = new LimitManager(gw.claims, gw.monitor, hal.clock, this.meter, gw.external);
     this.limits.setDefault(config.limit_default_type, config.limit_default_value);
     this.eventLog = new EventLog(hal.storage, hal.clock);
-    var publish = function (c: Status) {
-      gw.publish(c);
-    };
+    // bound, not a closure: a closure here would keep this constructor's scope, the whole config
+    // document (~250 JsVars), alive for good
+    var publish = gw.publish.bind(gw);
     this.divert.onChange(publish);
     this.shaper.onChange(publish);
     this.meter.onChange = publish;
     this.scheduler.onChange = publish;
     this.limits.onChange = publish;
-  }
-
-  /** The monitor for handlers that need it (/emeter import). */
-  get monitor() {
-    return this.gw.monitor;
   }
 
   start(): void {
@@ -95,14 +93,16 @@ export class Planning {
           this.scheduler.update();
           break;
         case 'scheduler_start_window':
-          this.scheduler.setWindow(config.get('scheduler_start_window'));
+          this.scheduler.window = config.get('scheduler_start_window') > 0 ? config.get('scheduler_start_window') : 0;
+          this.scheduler.update();
           break;
         case 'limit_default_type':
         case 'limit_default_value':
           this.limits.setDefault(config.get('limit_default_type'), config.get('limit_default_value'));
           break;
         case 'is_threephase':
-          this.meter.setThreePhase(config.get('is_threephase'));
+          this.meter.changed(null); // the energy so far at the old power
+          this.meter.three = config.get('is_threephase');
           break;
       }
     }

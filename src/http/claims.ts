@@ -4,9 +4,33 @@ import { Ctx, jsonBody, allow } from './context';
 import { PRIORITY_API } from '../core/evse/claims';
 import type { Gateway } from '../app';
 
+/** `/claims...`, and `/override` (one function for both: each costs JsVars on the device). */
 export function handleClaims(gw: Gateway, ctx: Ctx): void {
   var p = ctx.parts;
   var claims = gw.claims;
+  /** The arbiter answers null for success or a message saying what was wrong. */
+  var answer = function (err: string | null, code: number, msg: string): void {
+    if (err) sendJson(ctx.res, 400, { msg: err });
+    else sendJson(ctx.res, code, { msg: msg });
+  };
+  if (p[0] === 'override') {
+    if (!allow(ctx, 'GET,POST,PATCH,DELETE')) return;
+    switch (ctx.method) {
+      case 'GET':
+        sendJson(ctx.res, 200, claims.override('get'));
+        break;
+      case 'POST':
+        var set = jsonBody(ctx);
+        if (set !== undefined) answer(claims.override('set', set), 201, 'Created');
+        break;
+      case 'PATCH':
+        answer(claims.override('toggle'), 200, 'Updated');
+        break;
+      default:
+        answer(claims.override('clear'), 200, 'Deleted');
+    }
+    return;
+  }
   if (p.length === 1) {
     if (allow(ctx, 'GET')) sendJson(ctx.res, 200, claims.list());
     return;
@@ -35,31 +59,6 @@ export function handleClaims(gw: Gateway, ctx: Ctx): void {
   } else {
     var body = jsonBody(ctx);
     if (body === undefined) return;
-    answer(ctx, claims.claim(client, PRIORITY_API, body), 200, 'done');
+    answer(claims.claim(client, PRIORITY_API, body), 200, 'done');
   }
-}
-
-export function handleOverride(gw: Gateway, ctx: Ctx): void {
-  if (!allow(ctx, 'GET,POST,PATCH,DELETE')) return;
-  var claims = gw.claims;
-  switch (ctx.method) {
-    case 'GET':
-      sendJson(ctx.res, 200, claims.override('get'));
-      break;
-    case 'POST':
-      var body = jsonBody(ctx);
-      if (body !== undefined) answer(ctx, claims.override('set', body), 201, 'Created');
-      break;
-    case 'PATCH':
-      answer(ctx, claims.override('toggle'), 200, 'Updated');
-      break;
-    default:
-      answer(ctx, claims.override('clear'), 200, 'Deleted');
-  }
-}
-
-/** The arbiter answers null for success or a message saying what was wrong. */
-function answer(ctx: Ctx, err: string | null, code: number, msg: string): void {
-  if (err) sendJson(ctx.res, 400, { msg: err });
-  else sendJson(ctx.res, code, { msg: msg });
 }

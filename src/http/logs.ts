@@ -13,14 +13,6 @@ export function handleLogs(gw: { eventLog: EventLog }, ctx: Ctx): void {
   sendJson(ctx.res, b ? 200 : 404, b || { msg: 'Block out of range' });
 }
 
-function okBool(v: any): boolean {
-  return v === undefined || v === true || v === false;
-}
-
-function resetDone(ctx: Ctx, e: string): void {
-  sendJson(ctx.res, e ? 500 : 200, { msg: e || 'Reset done' });
-}
-
 /**
  * DELETE `/emeter` with an optional body {"hard":bool,"import":bool}: "import" first asks the
  * controller for its lifetime energy (`$GU`), then copies it into the total.
@@ -36,13 +28,20 @@ export function handleEmeter(
     body = jsonBody(ctx);
     if (body === undefined) return;
   }
+  // (helpers as local functions: module-level ones cost JsVars on the device all the time)
+  var okBool = function (v: any): boolean {
+    return v === undefined || v === true || v === false;
+  };
+  var resetDone = function (e: string): void {
+    sendJson(ctx.res, e ? 500 : 200, { msg: e || 'Reset done' });
+  };
   if (typeof body !== 'object' || body instanceof Array || !okBool(body.hard) || !okBool(body['import']))
     return sendJson(ctx.res, 400, { msg: 'expected {"hard":bool,"import":bool}' });
   var hard = body.hard === true;
-  if (body['import'] !== true) return resetDone(ctx, gw.meter.reset(hard));
+  if (body['import'] !== true) return resetDone(gw.meter.reset(hard));
   gw.monitor.query('$GU', function (err) {
     var wh = gw.monitor.status.watthour;
     if (err || typeof wh !== 'number') sendJson(ctx.res, 502, { msg: 'controller did not answer $GU' });
-    else resetDone(ctx, gw.meter.reset(hard, wh));
+    else resetDone(gw.meter.reset(hard, wh));
   });
 }

@@ -3,10 +3,14 @@
 // reference gateway does; without it, a small HTML page with a form.
 import { HttpResponse } from '../hal/types';
 import { RapiClient, RAPI_NK } from '../core/rapi/client';
-import { sendJson, sendText, escapeHtml } from './util';
+import { sendJson, sendText } from './util';
 
 export function handleRapi(rapi: RapiClient, query: { [k: string]: string }, res: HttpResponse): void {
-  // Memory: the page helper is created per request (6 JsVars at module level).
+  // Memory: the page helpers are created per request (6 JsVars each at module level).
+  /** For text echoed into HTML. */
+  var escapeHtml = function (s: string): string {
+    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  };
   var page = function (res: HttpResponse, cmd: string, ret: string, code?: number): void {
     sendText(
       res,

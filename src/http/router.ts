@@ -8,19 +8,19 @@ import { find, inList } from '../core/text';
 import { handleRapi } from './rapi';
 import { handleStatus } from './status';
 import { handleConfig } from './config';
-import { handleClaims, handleOverride } from './claims';
+import { handleClaims } from './claims';
 import { handleSystem } from './system';
 import { handleForm } from './forms';
 import { serveStatic } from './static';
 import { handleSchedule } from './schedule';
 import { handleLimit } from './limit';
 import { handleLogs, handleEmeter } from './logs';
-import { handleDivertMode, handleShaper } from './modes';
+import { handleModes } from './modes';
 import { handleHistory } from './history';
 import { handleTime } from './time';
 import { handleTesla } from './tesla';
 import { handleUpdate } from './update';
-import { handleWifi, captiveRedirect } from './wifi';
+import { handleWifi } from './wifi';
 import type { Gateway } from '../app';
 
 /** Bodies larger than this are refused with 413 before they are read (the reference: 8196). */
@@ -32,7 +32,7 @@ export function createRouter(gw: Gateway) {
   var active = 0;
   return function (req: HttpRequest, res: HttpResponse) {
     var h = req.headers;
-    if (active >= MAX_REQUESTS) {
+    if (active >= (gw.opts.maxRequests || MAX_REQUESTS)) {
       sendJson(res, 503, { msg: 'Too many requests' });
       return;
     }
@@ -94,6 +94,90 @@ export function createRouter(gw: Gateway) {
       },
     };
     var ctx: Ctx = { method: req.method, parts: path.substr(1).split('/'), query: parseQuery(q < 0 ? '' : url.substr(q + 1)), body: '', req: req, res: out };
+    // The routes: one switch, a function of this request (at module level it would cost JsVars
+    // all the time).
+    var route = function (): void {
+      var p = ctx.parts;
+      switch (p[0]) {
+        case 'status':
+          if (p.length === 1) return handleStatus(gw, ctx);
+          break;
+        case 'config':
+          if (p.length === 1) return handleConfig(gw, ctx);
+          break;
+        case 'r':
+        case 'rapi':
+          if (p.length === 1 && allow(ctx, 'GET,POST')) handleRapi(gw.rapi, ctx.query, ctx.res);
+          if (p.length === 1) return;
+          break;
+        case 'claims':
+          return handleClaims(gw, ctx);
+        case 'override':
+          if (p.length === 1) return handleClaims(gw, ctx);
+          break;
+        case 'schedule':
+        case 'limit':
+        case 'limits': // the reference's prefix match answers /limits too
+        case 'emeter':
+        case 'logs':
+          if (!gw.planning) {
+            sendJson(ctx.res, 501, { msg: 'Not in this build: /' + p[0] });
+            return;
+          }
+          if (p[0] === 'schedule') return handleSchedule(gw.planning, ctx);
+          if (p[0] === 'emeter') return handleEmeter(gw.planning, ctx);
+          if (p[0] === 'logs') return handleLogs(gw.planning, ctx);
+          if (p.length === 1) return handleLimit(gw.planning, ctx);
+          break;
+        case 'divertmode':
+        case 'shaper':
+          if (p.length === 1) return handleModes(gw, ctx);
+          break;
+        case 'history':
+          if (p.length === 1) return handleHistory(gw, ctx);
+          break;
+        case 'time':
+        case 'settime':
+          if (p.length === 1) return handleTime(gw, ctx);
+          break;
+        case 'emoncms':
+          if (p[1] === 'describe' && p.length === 2) {
+            // device discovery by emoncms and apps: the text is the device type; other origins may
+            // read it (the reference's one CORS header)
+            ctx.res.writeHead(200, { 'Content-Type': 'text/plain', 'Access-Control-Allow-Origin': '*' });
+            ctx.res.end('openevse');
+            return;
+          }
+          break;
+        case 'savenetwork':
+        case 'savemqtt':
+        case 'saveemoncms':
+        case 'saveadmin':
+        case 'saveadvanced':
+        case 'saveohmkey':
+          if (p.length === 1) return handleForm(gw, ctx);
+          break;
+        case 'tesla':
+        case 'teslaveh':
+        case 'savetesla':
+        case 'saveteslavi':
+          if (p.length === (p[0] === 'tesla' ? 2 : 1) && (p[0] !== 'tesla' || p[1] === 'vehicles')) return handleTesla(gw, ctx);
+          break;
+        case 'scan':
+        case 'apoff':
+          if (p.length === 1) {
+            handleWifi(gw, ctx);
+            return;
+          }
+          break;
+        default:
+          if (handleSystem(gw, ctx)) return;
+      }
+      // `/` and any other unknown GET: the web UI (its routes live after the #), or, while
+      // provisioning, a redirect to its WiFi setup (the captive portal)
+      if (handleWifi(gw, ctx) || serveStatic(gw, ctx)) return;
+      sendJson(ctx.res, 404, { msg: 'Not found' });
+    };
     var tooLarge = false;
     // `end` fires once the whole body is in (Espruino and Node alike); a body that grows past the
     // limit without a Content-Length (chunked) is refused as soon as it does.
@@ -109,7 +193,7 @@ export function createRouter(gw: Gateway) {
     req.on('end', function () {
       if (tooLarge) return;
       try {
-        route(gw, ctx);
+        route();
       } catch (e) {
         gw.hal.log('error', 'HTTP ' + ctx.method + ' ' + path + ': ' + ((e as any).message || e));
         sendJson(out, 500, { msg: 'Internal error' });
@@ -119,86 +203,4 @@ export function createRouter(gw: Gateway) {
     // slot would stay taken, and four such clients would shut the gateway out for good.
     req.on('close', release);
   };
-}
-
-function route(gw: Gateway, ctx: Ctx): void {
-  var p = ctx.parts;
-  switch (p[0]) {
-    case 'status':
-      if (p.length === 1) return handleStatus(gw, ctx);
-      break;
-    case 'config':
-      if (p.length === 1) return handleConfig(gw, ctx);
-      break;
-    case 'r':
-    case 'rapi':
-      if (p.length === 1 && allow(ctx, 'GET,POST')) handleRapi(gw.rapi, ctx.query, ctx.res);
-      if (p.length === 1) return;
-      break;
-    case 'claims':
-      return handleClaims(gw, ctx);
-    case 'override':
-      if (p.length === 1) return handleOverride(gw, ctx);
-      break;
-    case 'schedule':
-    case 'limit':
-    case 'limits': // the reference's prefix match answers /limits too
-    case 'emeter':
-    case 'logs':
-      if (!gw.planning) {
-        sendJson(ctx.res, 501, { msg: 'Not in this build: /' + p[0] });
-        return;
-      }
-      if (p[0] === 'schedule') return handleSchedule(gw.planning, ctx);
-      if (p[0] === 'emeter') return handleEmeter(gw.planning, ctx);
-      if (p[0] === 'logs') return handleLogs(gw.planning, ctx);
-      if (p.length === 1) return handleLimit(gw.planning, ctx);
-      break;
-    case 'divertmode':
-      if (p.length === 1) return handleDivertMode(gw, ctx);
-      break;
-    case 'shaper':
-      if (p.length === 1) return handleShaper(gw, ctx);
-      break;
-    case 'history':
-      if (p.length === 1) return handleHistory(gw, ctx);
-      break;
-    case 'time':
-    case 'settime':
-      if (p.length === 1) return handleTime(gw, ctx);
-      break;
-    case 'emoncms':
-      if (p[1] === 'describe' && p.length === 2) {
-        // device discovery by emoncms and apps: the text is the device type; other origins may
-        // read it (the reference's one CORS header)
-        ctx.res.writeHead(200, { 'Content-Type': 'text/plain', 'Access-Control-Allow-Origin': '*' });
-        ctx.res.end('openevse');
-        return;
-      }
-      break;
-    case 'savenetwork':
-    case 'savemqtt':
-    case 'saveemoncms':
-    case 'saveadmin':
-    case 'saveadvanced':
-    case 'saveohmkey':
-      if (p.length === 1) return handleForm(gw, ctx);
-      break;
-    case 'tesla':
-    case 'teslaveh':
-    case 'savetesla':
-    case 'saveteslavi':
-      if (p.length === (p[0] === 'tesla' ? 2 : 1) && (p[0] !== 'tesla' || p[1] === 'vehicles')) return handleTesla(gw, ctx);
-      break;
-    case 'scan':
-    case 'apoff':
-      if (p.length === 1) return handleWifi(gw, ctx);
-      break;
-    default:
-      if (handleSystem(gw, ctx)) return;
-  }
-  // `/` and any other unknown GET: the web UI (its routes live after the #), or, while
-  // provisioning, a redirect to its WiFi setup (the captive portal)
-  if (captiveRedirect(gw, ctx) || serveStatic(gw, ctx)) return;
-  sendJson(ctx.res, 404, { msg: 'Not found' });
 }

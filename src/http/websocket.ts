@@ -35,10 +35,6 @@ export interface WsFrame {
   error: number;
 }
 
-function refusedFrame(code: number): WsFrame {
-  return { fin: true, opcode: 0, data: '', size: 0, error: code };
-}
-
 /**
  * Decodes the client frame at the start of `buf`: null while it is incomplete. Refuses unmasked
  * frames, reserved bits and opcodes, bad control frames (1002), payloads over `max` bytes and
@@ -52,16 +48,18 @@ export function parseFrame(buf: string, max: number): WsFrame | null {
   var opcode = b0 & 15;
   var n = b1 & 127;
   var at = 2;
-  if (b0 & 0x70 || !(b1 & 0x80)) return refusedFrame(1002);
-  if ((opcode > 2 && opcode < 8) || opcode > 10) return refusedFrame(1002);
-  if (opcode >= 8 && (!fin || n > 125)) return refusedFrame(1002);
-  if (n === 127) return refusedFrame(1009);
-  if (n === 126) {
+  var refused = 0;
+  if (b0 & 0x70 || !(b1 & 0x80)) refused = 1002;
+  else if ((opcode > 2 && opcode < 8) || opcode > 10) refused = 1002;
+  else if (opcode >= 8 && (!fin || n > 125)) refused = 1002;
+  else if (n === 127) refused = 1009;
+  else if (n === 126) {
     if (buf.length < 4) return null;
     n = (buf.charCodeAt(2) << 8) | buf.charCodeAt(3);
     at = 4;
   }
-  if (n > max) return refusedFrame(1009);
+  if (!refused && n > max) refused = 1009;
+  if (refused) return { fin: true, opcode: 0, data: '', size: 0, error: refused };
   if (buf.length < at + 4 + n) return null;
   var mask = [buf.charCodeAt(at), buf.charCodeAt(at + 1), buf.charCodeAt(at + 2), buf.charCodeAt(at + 3)];
   at += 4;
@@ -154,32 +152,6 @@ export interface WsHubOptions {
   pingMs?: number;
 }
 
-/** One function per client, for both events: 'data' passes a string, 'close' does not. */
-function listenTo(hub: WsHub, c: WsClient) {
-  function onEvent(d?: any) {
-    if (typeof d === 'string') hub.input(c, d);
-    else hub.drop(c);
-  }
-  c.sock.on('data', onEvent);
-  c.sock.on('close', onEvent);
-}
-
-/**
- * Espruino reports a peer's hang-up only when something is written to it, so the hub pings: that
- * finds dead connections on both hosts, and a client that does not answer is dropped. A function
- * of its own so that the timer's closure holds only the hub. The timer runs only while there are clients.
- */
-function startPings(hub: WsHub, clock: Clock, ms: number): any {
-  return clock.setInterval(function () {
-    hub.ping();
-  }, ms);
-}
-
-function refuse(res: HttpResponse, code: number, msg: string) {
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Sec-WebSocket-Version': '13' });
-  res.end(JSON.stringify({ msg: msg }));
-}
-
 export class WsHub {
   clients: WsClient[] = [];
   /** A client is connected: the place to send it the full status. */
@@ -204,27 +176,36 @@ export class WsHub {
   handle(req: HttpRequest, res: HttpResponse): void {
     var h = req.headers;
     var key = h['sec-websocket-key'];
-    if (req.method !== 'GET' || find(String(h['upgrade'] || '').toLowerCase(), 'websocket') < 0) {
-      refuse(res, 426, 'WebSocket upgrade required');
+    var why = '';
+    var code = 426;
+    if (req.method !== 'GET' || find(String(h['upgrade'] || '').toLowerCase(), 'websocket') < 0) why = 'WebSocket upgrade required';
+    else if (h['sec-websocket-version'] !== '13') why = 'WebSocket version 13 required';
+    else if (typeof key !== 'string' || key.length !== 24) {
+      why = 'Bad Sec-WebSocket-Key';
+      code = 400;
+    } else if (this.clients.length >= this.maxClients) {
+      why = 'Too many WebSocket clients';
+      code = 503;
+    }
+    if (why) {
+      res.writeHead(code, { 'Content-Type': 'application/json', 'Sec-WebSocket-Version': '13' });
+      res.end(JSON.stringify({ msg: why }));
       return;
     }
-    if (h['sec-websocket-version'] !== '13') {
-      refuse(res, 426, 'WebSocket version 13 required');
-      return;
-    }
-    if (typeof key !== 'string' || key.length !== 24) {
-      refuse(res, 400, 'Bad Sec-WebSocket-Key');
-      return;
-    }
-    if (this.clients.length >= this.maxClients) {
-      refuse(res, 503, 'Too many WebSocket clients');
-      return;
-    }
-    var sock = this.http.upgrade(req, res, { Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Accept': acceptKey(key, this.crypto) });
+    // (acceptKey() inline: one function less on the device)
+    var sock = this.http.upgrade(req, res, { Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Accept': btoa(this.crypto.sha1(key + WS_GUID)) });
     var c: WsClient = { sock: sock, rx: '', msg: '', msgOp: 0, open: true, alive: true };
     this.clients.push(c);
-    listenTo(this, c);
-    if (this.timer === null) this.timer = startPings(this, this.clock, this.pingMs);
+    // One function per client, for both events: 'data' passes a string, 'close' does not (input()
+    // tells them apart). Bound, it holds only the hub and the client, not this request.
+    var onEvent = this.input.bind(this, c) as () => void;
+    sock.on('data', onEvent);
+    sock.on('close', onEvent);
+    // Espruino reports a peer's hang-up only when something is written to it, so the hub pings:
+    // that finds dead connections on both hosts, and a client that does not answer is dropped. The
+    // bound method holds only the hub (a closure here would keep this request alive); the timer
+    // runs only while there are clients.
+    if (this.timer === null) this.timer = this.clock.setInterval(this.ping.bind(this), this.pingMs);
     if (this.onOpen) this.onOpen(c);
   }
 
@@ -266,8 +247,12 @@ export class WsHub {
     }
   }
 
-  /** Bytes from a client's connection. */
+  /** Bytes from a client's connection; anything else (its 'close' event) means it is gone. */
   input(c: WsClient, data: string): void {
+    if (typeof data !== 'string') {
+      this.drop(c);
+      return;
+    }
     if (!c.open) return;
     c.alive = true;
     var buf = c.rx + data;
@@ -279,73 +264,71 @@ export class WsHub {
         return;
       }
       buf = buf.substr(f.size);
-      if (!this.frame(c, f)) return;
+      // the frame acted on here (a method of its own would cost JsVars): `continue` for the
+      // next one, `return` once the client is closed
+      var op = f.opcode;
+      var payload = f.data;
+      switch (op) {
+        case 8: {
+          // Answer with the same code (an empty close gets an empty one), then hang up.
+          var code = payload.length >= 2 ? (payload.charCodeAt(0) << 8) | payload.charCodeAt(1) : 0;
+          if (payload.length === 1 || (code && (code < 1000 || (code > 1003 && code < 1007) || (code > 1014 && code < 3000) || code > 4999))) code = 1002;
+          this.close(c, code);
+          return;
+        }
+        case 9:
+          c.sock.write(encodeFrame(10, payload));
+          continue;
+        case 10:
+          continue;
+        case 0:
+          if (!c.msgOp) break;
+          if (c.msg.length + payload.length > this.maxFrame) {
+            this.close(c, 1009);
+            return;
+          }
+          c.msg += payload;
+          if (!f.fin) continue;
+          op = c.msgOp;
+          payload = c.msg;
+          c.msg = '';
+          c.msgOp = 0;
+          break;
+        default:
+          if (c.msgOp) {
+            op = 0; // a new message in the middle of a fragmented one
+            break;
+          }
+          if (!f.fin) {
+            c.msgOp = op;
+            c.msg = payload;
+            continue;
+          }
+      }
+      if (!op) {
+        this.close(c, 1002);
+        return;
+      }
+      var text = op === 1 ? utf8Decode(payload) : null;
+      if (text === null) {
+        this.close(c, op === 1 ? 1007 : 1003); // bad UTF-8; binary is not accepted
+        return;
+      }
+      if (find(text, '"ping"') >= 0) {
+        var o: any = null;
+        try {
+          o = JSON.parse(text);
+        } catch (e) {}
+        if (o && typeof o === 'object' && o.ping !== undefined) {
+          this.send(c, { pong: 1 });
+          if (!c.open) return;
+          continue;
+        }
+      }
+      if (this.onMessage) this.onMessage(c, text);
+      if (!c.open) return;
     }
     c.rx = buf;
-  }
-
-  /** Acts on one frame; false once the client is closed. */
-  private frame(c: WsClient, f: WsFrame): boolean {
-    var op = f.opcode;
-    var data = f.data;
-    switch (op) {
-      case 8: {
-        // Answer with the same code (an empty close gets an empty one), then hang up.
-        var code = data.length >= 2 ? (data.charCodeAt(0) << 8) | data.charCodeAt(1) : 0;
-        if (data.length === 1 || (code && (code < 1000 || (code > 1003 && code < 1007) || (code > 1014 && code < 3000) || code > 4999))) code = 1002;
-        this.close(c, code);
-        return false;
-      }
-      case 9:
-        c.sock.write(encodeFrame(10, data));
-        return true;
-      case 10:
-        return true;
-      case 0:
-        if (!c.msgOp) break;
-        if (c.msg.length + data.length > this.maxFrame) {
-          this.close(c, 1009);
-          return false;
-        }
-        c.msg += data;
-        if (!f.fin) return true;
-        op = c.msgOp;
-        data = c.msg;
-        c.msg = '';
-        c.msgOp = 0;
-        break;
-      default:
-        if (c.msgOp) {
-          op = 0; // a new message in the middle of a fragmented one
-          break;
-        }
-        if (!f.fin) {
-          c.msgOp = op;
-          c.msg = data;
-          return true;
-        }
-    }
-    if (!op) {
-      this.close(c, 1002);
-      return false;
-    }
-    var text = op === 1 ? utf8Decode(data) : null;
-    if (text === null) {
-      this.close(c, op === 1 ? 1007 : 1003); // bad UTF-8; binary is not accepted
-      return false;
-    }
-    if (find(text, '"ping"') >= 0) {
-      var o: any = null;
-      try {
-        o = JSON.parse(text);
-      } catch (e) {}
-      if (o && typeof o === 'object' && o.ping !== undefined) {
-        this.send(c, { pong: 1 });
-        return c.open;
-      }
-    }
-    if (this.onMessage) this.onMessage(c, text);
-    return c.open;
   }
 
   /** Sends a close frame (code 0: none), hangs up and forgets the client. */

@@ -27,18 +27,29 @@ var MEMORY_LOG_MS = 3600000;
 useSchemaText(flashView(SCHEMA));
 
 var board: Board = global.OPENEVSE_BOARD || require('Storage').readJSON('board.json', true) || DEFAULT_BOARD;
-var gateway = new Gateway(espruinoHal(board), { httpPort: board.http_port });
+/**
+ * Requests answered at once on the device: each costs up to ~250 JsVars while it is answered
+ * (GET /config), and four at once beside a /ws client ran a 4,000-var pool out of memory
+ * (npm run bench:memory); more get 503, which browsers and apps retry.
+ */
+var MAX_REQUESTS = 2;
+var gateway = new Gateway(espruinoHal(board), { httpPort: board.http_port, maxRequests: MAX_REQUESTS });
 var started = false;
 
 /**
- * JsVars each feature took once running, measured on the interpreter with a 4,000-var pool
- * (see the README's memory section): a feature is only built when that much is free beyond
- * RESERVE_VARS, so turning too much on leaves a feature off with a clear line in /status
- * (`features_off`) rather than an OUT OF MEMORY at boot.
+ * JsVars each feature took once running (`npm run bench:features` on the interpreter; MQTT with
+ * a broker connection's share added; WiFi estimated: the Linux build has no radio). A feature is
+ * only built when that much is free beyond RESERVE_VARS, so turning too much on leaves a feature
+ * off with a clear line in /status (`features_off`) rather than an OUT OF MEMORY at boot.
  */
-var FEATURE_VARS: { [name: string]: number } = { wifi: 600, history: 150, sntp: 380, mqtt: 1350, planning: 1750, emoncms: 210, ohm: 220, tesla: 260 };
-/** Kept free for requests, WebSocket clients and bursts. */
-var RESERVE_VARS = 700;
+var FEATURE_VARS: { [name: string]: number } = { wifi: 600, history: 130, sntp: 380, mqtt: 750, planning: 1150, emoncms: 210, ohm: 220, tesla: 260 };
+/**
+ * Kept free for MAX_REQUESTS requests at once beside a /ws client: a burst of GET /config and
+ * /status ran out of memory with 1,273 free (npm run bench:memory on a 4,000-var pool).
+ */
+var RESERVE_VARS = 1300;
+/** What Gateway.start() and the first minutes add after the boot-time features are chosen. */
+var START_VARS = 300;
 var featuresOff: string[] = [];
 
 /** Features a measurement leaves off (`global.OEVSE_SKIP = "planning,sntp"` before the image runs). */
@@ -46,7 +57,7 @@ var skipped = String((global as any).OEVSE_SKIP || '');
 
 var fits = function (name: string): boolean {
   var m = (global as any).process.memory();
-  if (!inList(skipped, name) && m.free - FEATURE_VARS[name] >= RESERVE_VARS) return true;
+  if (!inList(skipped, name) && m.free - FEATURE_VARS[name] >= RESERVE_VARS + (started ? 0 : START_VARS)) return true;
   if (featuresOff.indexOf(name) < 0) {
     featuresOff.push(name);
     gateway.external.features_off = featuresOff.join(',');
@@ -99,6 +110,17 @@ setTimeout(function () {
   // The loader left the watchdog kicked by hand on trial; from now on the idle loop kicks it.
   if (E.enableWatchdog) E.enableWatchdog(30, true);
 }, HEALTHY_MS);
+
+// After an OUT OF MEMORY the interpreter has cut short whatever ran (a request half answered, its
+// slot never given back): measured, the gateway then hangs or crashes. A clean restart is the safe
+// way back; the controller keeps charging meanwhile within its heartbeat fallback.
+E.on('errorFlag', function (flags: string[]) {
+  if (flags.indexOf('MEMORY') < 0) return;
+  console.log('error out of memory: restarting');
+  setTimeout(function () {
+    E.reboot();
+  }, 100);
+});
 
 var logMemory = function () {
   var m = (global as any).process.memory();

@@ -220,7 +220,8 @@ class Boot {
       // Not a measurement: the sim has no JsVars. A rough figure so that callers get a number.
       getSizeOf: (v) => Math.ceil((JSON.stringify(v) || '').length / 10) + 1,
       on: (event, cb) => {
-        if (event !== 'init' && event !== 'kill') throw boot.error('espruino-sim: E.on("' + event + '") is not simulated');
+        // errorFlag: the sim never runs out of memory, so the handler is kept and never called
+        if (event !== 'init' && event !== 'kill' && event !== 'errorFlag') throw boot.error('espruino-sim: E.on("' + event + '") is not simulated');
         (events[event] || (events[event] = [])).push(cb);
       },
     });

@@ -95,8 +95,10 @@ export class DivertController {
   private darkS = 0;
   private runSince = 0;
   private stoppedAt = 0;
-  private timer: any = null;
-  private listener: ((e: any) => void) | null = null;
+  // the lifecycle below, shared with CurrentShaper: its timer's period (ms), the timer, the listener
+  period = 10000;
+  timer: any = 0;
+  listener: ((e: any) => void) | null = null;
 
   constructor(private clock: Clock, private sink: DivertSink) {}
 
@@ -126,6 +128,10 @@ export class DivertController {
     if (c.charge_mode !== undefined) this.setMode(c.charge_mode === 'eco' ? DIVERT_ECO : DIVERT_NORMAL);
   }
 
+  // limits(), onChange(), start() and stop() are the lifecycle CurrentShaper shares: it puts these
+  // very functions on its prototype (no `extends` on Espruino; one function object each, not two).
+  // They use only minCurrent, maxCurrent, listener, timer, period, clock and check().
+
   /** The controller's min/max current ($GC), for the current the claim may ask. */
   limits(min: number, max: number): void {
     if (min > 0) this.minCurrent = min;
@@ -137,18 +143,15 @@ export class DivertController {
     this.listener = fn;
   }
 
-  /** Starts the one timer: the staleness check, every 10 s. */
+  /** Starts the one timer: the staleness check, every `period` ms. */
   start(): void {
-    var self = this;
-    if (!this.timer)
-      this.timer = this.clock.setInterval(function () {
-        self.check(self.clock.now());
-      }, 10000);
+    // bound rather than a closure: no scope kept alive with it
+    if (!this.timer) this.timer = this.clock.setInterval(this.check.bind(this), this.period);
   }
 
   stop(): void {
     if (this.timer) this.clock.clearInterval(this.timer);
-    this.timer = null;
+    this.timer = 0;
   }
 
   /** `divertmode` 1|2 (runtime; not saved). */
@@ -162,13 +165,13 @@ export class DivertController {
     this.countdown = 0;
     if (mode === DIVERT_ECO) {
       this.reason = 'waiting';
-      this.put('disabled', 0, this.clock.now());
+      this.put('disabled', 0);
     } else {
       this.reason = 'off';
       this.claimState = '';
       this.sink.release(CLIENT_DIVERT);
     }
-    this.emit({ divertmode: mode, divert_active: false, charge_rate: 0, available_current: 0 });
+    if (this.listener) this.listener({ divertmode: mode, divert_active: false, charge_rate: 0, available_current: 0 });
   }
 
   /** Controller status (partials welcome): `state`, `amp` (mA), `voltage` (V). */
@@ -207,7 +210,10 @@ export class DivertController {
     var k = kind === 'solar' ? 0 : 1;
     if (this.typeSetting === 0 || this.typeSetting === 1) {
       // the other feed is shown in /status but does not drive divert
-      if (k !== this.typeSetting) return this.emit(this.statusFields(now));
+      if (k !== this.typeSetting) {
+        if (this.listener) this.listener(this.statusFields(now));
+        return;
+      }
     }
     this.type = k;
     this.lastFeed = now;
@@ -215,11 +221,8 @@ export class DivertController {
     var V = this.vrms && now - this.vrmsAt < VRMS_FRESH_MS ? this.vrms : this.evseVoltage || 240;
     if (this.threePhase) V = V * 3;
     this.voltage = V;
-    if (this.mode === DIVERT_ECO) {
-      if (this.algorithm === 'compat') this.compat(now);
-      else this.ours(now);
-    }
-    this.emit(this.statusFields(now));
+    if (this.mode === DIVERT_ECO) this.decide(now);
+    if (this.listener) this.listener(this.statusFields(now));
   }
 
   /** The staleness check (the timer, or the simulator between samples). */
@@ -235,9 +238,9 @@ export class DivertController {
     if (this.staleAction === 'pause') {
       if (this.claimState === 'active') this.stoppedAt = now;
       this.runSince = 0;
-      this.put('disabled', 0, now);
-    } else if (this.staleAction === 'min' && this.claimState === 'active') this.put('active', this.minCurrent, now);
-    this.emit(this.statusFields(now));
+      this.put('disabled', 0);
+    } else if (this.staleAction === 'min' && this.claimState === 'active') this.put('active', this.minCurrent);
+    if (this.listener) this.listener(this.statusFields(now));
   }
 
   /** The /status fields (and the /ws, MQTT partial on every update). */
@@ -260,52 +263,13 @@ export class DivertController {
     return o;
   }
 
-  /** Amps the EV could take from the feed (grid mode adds back what the EV draws now). */
-  private surplusWatts(): number {
-    if (this.type === 1) return -this.gridIe + this.evseAmps * this.voltage;
-    return this.solar;
-  }
-
-  /** ref §5 update_state(), Eco branch. */
-  private compat(now: number): void {
-    var V = this.voltage;
-    var ratio = this.pvRatio;
-    var a: number;
-    if (this.type === 1) {
-      var I = this.gridIe / V - this.evseAmps;
-      if (I < 0) a = -I - (1000 * Math.max(ratio - 1, 0)) / V;
-      else a = 0;
-    } else a = this.solar / V;
-    if (a < 0) a = 0;
-    this.available = a;
-    this.filter(a, now);
-    var rate = Math.floor(a);
-    if (a - rate > Math.min(1, ratio)) rate++;
-    this.chargeRate = rate;
-    this.trigger = this.minCurrent * Math.min(1, ratio);
-    if (this.smoothed >= this.trigger + HYSTERESIS) {
-      this.reason = 'charging';
-      this.put('active', rate, now);
-    } else if (this.smoothed <= this.trigger) {
-      if (this.claimState === 'active' && !(this.evseState === 3 && now < this.minChargeEnd)) {
-        this.reason = 'waiting';
-        this.put('disabled', 0, now);
-      } else if (this.claimState === 'active') this.reason = 'min charge time';
-    }
-    this.countdown = this.minChargeEnd > now && this.claimState === 'active' ? Math.ceil((this.minChargeEnd - now) / 1000) : 0;
-  }
-
-  /** The time-constant filter of the reference (input_filter.cpp). */
-  private filter(a: number, now: number): void {
-    var tau = a > this.smoothed ? this.attack : this.decay;
-    var dt = this.filterAt ? Math.floor(now / 1000) - Math.floor(this.filterAt / 1000) : 0;
-    this.filterAt = now;
-    var f = tau <= 0 ? 1 : 1 - Math.exp(-dt / Math.max(tau, MIN_TAU));
-    this.smoothed = a * f + this.smoothed * (1 - f);
-  }
-
   /**
-   * Ours. The setpoint follows the surplus (whole amps, rounded down, so no import while it is
+   * One sample's decision (both algorithms, and the filter they share, in one method: each method
+   * costs JsVars on the device). First the available current and its smoothed value, then:
+   *
+   * compat: ref §5 update_state(), Eco branch.
+   *
+   * ours: the setpoint follows the surplus (whole amps, rounded down, so no import while it is
    * above the minimum current). Start: surplus ≥ the start threshold for a net startDelay, and not
    * within minPause of the last stop. Stop, after the minimum run time: surplus below the stop
    * threshold (min current × V + stopPower) for a net stopDelay (a passing cloud rides through at
@@ -313,18 +277,55 @@ export class DivertController {
    * while the condition holds and back down while it does not, so a flicker neither resets nor
    * fires it. The rule closest to firing is published as reason + countdown.
    */
-  private ours(now: number): void {
+  private decide(now: number): void {
     var V = this.voltage;
-    var p = this.surplusWatts() - this.reserve;
-    var dt = this.lastAt ? (now - this.lastAt) / 1000 : 0;
-    if (dt > 900) dt = 900;
-    this.lastAt = now;
-    this.available = p > 0 ? p / V : 0;
-    this.filter(this.available, now);
+    var compat = this.algorithm === 'compat';
+    var ratio = this.pvRatio;
+    var a: number;
+    var p = 0;
+    var dt = 0;
+    if (compat) {
+      if (this.type === 1) {
+        var I = this.gridIe / V - this.evseAmps;
+        if (I < 0) a = -I - (1000 * Math.max(ratio - 1, 0)) / V;
+        else a = 0;
+      } else a = this.solar / V;
+      if (a < 0) a = 0;
+    } else {
+      // the watts the EV could take (grid mode adds back what the EV draws now), less the reserve
+      p = (this.type === 1 ? -this.gridIe + this.evseAmps * V : this.solar) - this.reserve;
+      dt = this.lastAt ? (now - this.lastAt) / 1000 : 0;
+      if (dt > 900) dt = 900;
+      this.lastAt = now;
+      a = p > 0 ? p / V : 0;
+    }
+    this.available = a;
+    // the time-constant filter of the reference (input_filter.cpp)
+    var tau = a > this.smoothed ? this.attack : this.decay;
+    var fdt = this.filterAt ? Math.floor(now / 1000) - Math.floor(this.filterAt / 1000) : 0;
+    this.filterAt = now;
+    var f = tau <= 0 ? 1 : 1 - Math.exp(-fdt / Math.max(tau, MIN_TAU));
+    this.smoothed = a * f + this.smoothed * (1 - f);
+    var rate = Math.floor(a);
+    if (compat) {
+      if (a - rate > Math.min(1, ratio)) rate++;
+      this.chargeRate = rate;
+      this.trigger = this.minCurrent * Math.min(1, ratio);
+      if (this.smoothed >= this.trigger + HYSTERESIS) {
+        this.reason = 'charging';
+        this.put('active', rate);
+      } else if (this.smoothed <= this.trigger) {
+        if (this.claimState === 'active' && !(this.evseState === 3 && now < this.minChargeEnd)) {
+          this.reason = 'waiting';
+          this.put('disabled', 0);
+        } else if (this.claimState === 'active') this.reason = 'min charge time';
+      }
+      this.countdown = this.minChargeEnd > now && this.claimState === 'active' ? Math.ceil((this.minChargeEnd - now) / 1000) : 0;
+      return;
+    }
     var minW = this.minCurrent * V;
     var startW = this.startPower > 0 ? this.startPower : minW;
     this.trigger = Math.round((startW / V) * 10) / 10;
-    var rate = Math.floor(this.available);
     if (rate > this.maxCurrent) rate = this.maxCurrent;
     this.chargeRate = rate;
     this.countdown = 0;
@@ -340,7 +341,7 @@ export class DivertController {
           this.highS = 0;
           this.runSince = now;
           this.reason = 'charging';
-          this.put('active', rate, now);
+          this.put('active', rate);
           return;
         }
         this.reason = waitPause >= left ? 'pause' : 'starting';
@@ -362,18 +363,18 @@ export class DivertController {
         this.stoppedAt = now;
         this.runSince = 0;
         this.lowS = this.darkS = 0;
-        this.put('disabled', 0, now);
+        this.put('disabled', 0);
         this.reason = p > 0 ? 'not enough surplus' : 'no surplus';
         return;
       }
       this.reason = 'stopping';
       this.countdown = Math.ceil(left);
     } else this.reason = rate < this.minCurrent ? 'charging at minimum' : 'charging';
-    this.put('active', rate, now);
+    this.put('active', rate);
   }
 
   /** Makes our claim say `state` (and the current when active), at the reference's priorities. */
-  private put(state: string, amps: number, _now: number): void {
+  private put(state: string, amps: number): void {
     var props: any = { state: state };
     if (state === 'active') {
       if (amps < this.minCurrent) amps = this.minCurrent;
@@ -385,9 +386,5 @@ export class DivertController {
     this.claimCurrent = state === 'active' ? amps : 0;
     if (state !== 'active') this.minChargeEnd = 0;
     this.sink.claim(CLIENT_DIVERT, state === 'active' ? PRIORITY_DIVERT : PRIORITY_DEFAULT, props);
-  }
-
-  private emit(e: any): void {
-    if (this.listener) this.listener(e);
   }
 }

@@ -12,6 +12,7 @@
 // Runs on Espruino: one class, ES5 only, time only through the Clock, one interval timer.
 // `update(watts, t)` is the whole per-sample step, so a simulator calls it directly.
 import { Clock } from '../../hal/types';
+import { DivertController } from './controller';
 
 /** What the shaper needs of the ClaimsArbiter (the arbiter itself, or a simulator's charger). */
 export interface ShaperSink {
@@ -64,8 +65,17 @@ export class CurrentShaper {
 
   private since = 0;
   private smoothedAt = 0;
-  private timer: any = null;
-  private listener: ((e: any) => void) | null = null;
+  // the lifecycle shared with DivertController (see the prototype assignments after the class)
+  period = CHECK_MS;
+  timer: any = 0;
+  listener: ((e: any) => void) | null = null;
+  /** The controller's min/max current ($GC). */
+  declare limits: (min: number, max: number) => void;
+  /** One listener gets the partial objects for /ws and MQTT. */
+  declare onChange: (fn: (e: any) => void) => void;
+  /** Starts the one timer: the staleness check. */
+  declare start: () => void;
+  declare stop: () => void;
 
   constructor(private clock: Clock, private sink: ShaperSink) {}
 
@@ -84,31 +94,6 @@ export class CurrentShaper {
     }
   }
 
-  /** The controller's min/max current ($GC). */
-  limits(min: number, max: number): void {
-    if (min > 0) this.minCurrent = min;
-    if (max >= this.minCurrent) this.maxCurrent = max;
-  }
-
-  /** One listener gets the partial objects for /ws and MQTT. */
-  onChange(fn: (e: any) => void): void {
-    this.listener = fn;
-  }
-
-  /** Starts the one timer: the staleness check. */
-  start(): void {
-    var self = this;
-    if (!this.timer)
-      this.timer = this.clock.setInterval(function () {
-        self.check(self.clock.now());
-      }, CHECK_MS);
-  }
-
-  stop(): void {
-    if (this.timer) this.clock.clearInterval(this.timer);
-    this.timer = null;
-  }
-
   /** Temporary on/off (`/shaper`, MQTT `shaper/set`); off releases our claim. Not persisted. */
   setActive(on: boolean, t?: number): void {
     var now = t === undefined ? this.clock.now() : t;
@@ -120,7 +105,7 @@ export class CurrentShaper {
     this.claimState = '';
     this.claimCurrent = this.pausedAt = this.smoothedAt = 0;
     if (!on) this.sink.release(CLIENT_SHAPER);
-    this.emit(this.statusFields(now));
+    if (this.listener) this.listener(this.statusFields(now));
   }
 
   /** Controller status (partials welcome): `amp` (mA), `voltage` (V). */
@@ -144,8 +129,28 @@ export class CurrentShaper {
       this.stale = false;
       if (this.claimState === 'failsafe') this.put('paused', 0); // back under our own pause rule
     }
-    if (this.on) this.shape(now);
-    this.emit(this.statusFields(now));
+    if (this.on) {
+      // the decision: cap, pause or resume
+      var paused = this.claimState === 'paused' || this.claimState === 'failsafe';
+      var perAmp = this.threePhase ? this.voltage * 3 : this.voltage;
+      // The reference's "(max − P)/V + EV amps", written as the house load without the EV, so that
+      // the smoothed value while paused does not carry the power the car drew before it stopped.
+      var H = this.live - this.evAmps * perAmp;
+      if (paused && this.smoothedAt && H < this.smoothed && this.smoothing > 0)
+        this.smoothed += (H - this.smoothed) * (1 - Math.exp(-(now - this.smoothedAt) / 1000 / this.smoothing));
+      else this.smoothed = H;
+      this.smoothedAt = now;
+      this.maxCur = (this.maxPwr + this.solar - this.smoothed) / perAmp;
+      var amps = Math.floor(this.maxCur);
+      if (paused) {
+        if (!(now - this.pausedAt < this.minPause * 1000 || this.maxCur < this.minCurrent + RESUME_HEADROOM)) this.put('max', amps);
+      } else if (this.maxCur < this.minCurrent) {
+        this.pausedAt = now;
+        this.pauses++;
+        this.put('paused', 0);
+      } else if (this.claimState !== 'max' || amps < this.claimCurrent || this.maxCur >= this.claimCurrent + 1 + RAISE_MARGIN) this.put('max', amps);
+    }
+    if (this.listener) this.listener(this.statusFields(now));
   }
 
   /** The staleness check (the timer, or a simulator between samples). */
@@ -161,7 +166,7 @@ export class CurrentShaper {
     // Limit (1100): above manual override (1000), RFID and OCPP, so no user action can restart the
     // car blind, yet below Safety/Error. It is the reference's priority for this claim.
     this.put('failsafe', 0);
-    this.emit(this.statusFields(now));
+    if (this.listener) this.listener(this.statusFields(now));
   }
 
   /** The /status fields (and the /ws, MQTT partial on every update). */
@@ -175,33 +180,6 @@ export class CurrentShaper {
       shaper_cur: cur > 0 ? cur : 0,
       shaper_updated: this.on && !this.stale && this.lastFeed > 0 && now - this.lastFeed < this.maxInterval * 1000,
     };
-  }
-
-  /** The per-sample decision: cap, pause or resume. */
-  private shape(now: number): void {
-    var paused = this.claimState === 'paused' || this.claimState === 'failsafe';
-    var perAmp = this.threePhase ? this.voltage * 3 : this.voltage;
-    // The reference's "(max − P)/V + EV amps", written as the house load without the EV, so that
-    // the smoothed value while paused does not carry the power the car drew before it stopped.
-    var H = this.live - this.evAmps * perAmp;
-    if (paused && this.smoothedAt && H < this.smoothed && this.smoothing > 0)
-      this.smoothed += (H - this.smoothed) * (1 - Math.exp(-(now - this.smoothedAt) / 1000 / this.smoothing));
-    else this.smoothed = H;
-    this.smoothedAt = now;
-    this.maxCur = (this.maxPwr + this.solar - this.smoothed) / perAmp;
-    if (paused) {
-      if (now - this.pausedAt < this.minPause * 1000 || this.maxCur < this.minCurrent + RESUME_HEADROOM) return;
-      this.put('max', Math.floor(this.maxCur));
-      return;
-    }
-    if (this.maxCur < this.minCurrent) {
-      this.pausedAt = now;
-      this.pauses++;
-      this.put('paused', 0);
-      return;
-    }
-    var amps = Math.floor(this.maxCur);
-    if (this.claimState !== 'max' || amps < this.claimCurrent || this.maxCur >= this.claimCurrent + 1 + RAISE_MARGIN) this.put('max', amps);
   }
 
   /** Makes our claim say `state` ('max' with `amps`, 'paused', 'failsafe'); claims only on a change. */
@@ -218,8 +196,10 @@ export class CurrentShaper {
     this.claimCurrent = state === 'max' ? amps : 0;
     this.claims++;
   }
-
-  private emit(e: any): void {
-    if (this.listener) this.listener(e);
-  }
 }
+
+// One copy of each lifecycle function for both parts (Espruino has no `extends`).
+CurrentShaper.prototype.limits = DivertController.prototype.limits;
+CurrentShaper.prototype.onChange = DivertController.prototype.onChange;
+CurrentShaper.prototype.start = DivertController.prototype.start;
+CurrentShaper.prototype.stop = DivertController.prototype.stop;

@@ -124,17 +124,6 @@ export function clientName(client: number): string {
   return 'api';
 }
 
-/** The properties of a claim without client/priority (the `/override` and `/claims/{id}` shape). */
-function claimProperties(c: Claim, priority: boolean): ClaimsEvent {
-  var o: ClaimsEvent = {};
-  if (priority) o.priority = c.priority;
-  if (c.state !== undefined) o.state = c.state;
-  if (c.charge_current !== undefined) o.charge_current = c.charge_current;
-  if (c.max_current !== undefined) o.max_current = c.max_current;
-  o.auto_release = c.auto_release;
-  return o;
-}
-
 export class ClaimsArbiter {
   /** `claims_version`: incremented on every change of the claims. */
   version = 0;
@@ -179,15 +168,76 @@ export class ClaimsArbiter {
     this.defaultState = opts.defaultState === 'disabled' ? 'disabled' : 'active';
     this.pauseUsesDisabled = !!opts.pauseUsesDisabled;
     var self = this;
+    // Memory: the reply handler and the status listener are these closures themselves, not
+    // methods they call (one function object each).
     this.onReply = function (err, reply) {
-      self.replied(err, reply);
+      var cmd = self.busy as string;
+      self.busy = null;
+      var now = self.clock.now();
+      var isPilot = cmd.charAt(2) === 'C';
+      if (err && (err !== RAPI_NK || !isPilot)) {
+        // no answer, or the controller refused: try again later rather than hammer it
+        self.log('warn', 'claims: ' + cmd + ' failed (' + err + '), retry in ' + self.retryMs / 1000 + ' s');
+        self.retryAt = now + self.retryMs;
+        self.retryMs = Math.min(self.retryMs * 2, RETRY_MAX_MS);
+        self.arm(self.retryAt - now);
+        return;
+      }
+      self.retryMs = RETRY_MS;
+      if (isPilot) {
+        var asked = parseInt(cmd.substr(4), 10);
+        var amps = reply && reply.args.length ? parseInt(reply.args[0], 10) : asked;
+        if (isNaN(amps)) amps = asked;
+        self.adopted = amps;
+        if (err || amps !== asked) {
+          self.log('info', 'claims: controller clamped ' + asked + ' A to ' + amps + ' A');
+          self.clampFor = asked;
+          self.clampTo = amps;
+          self.clampUntil = now + CLAMP_RETRY_MS;
+        }
+      } else {
+        self.assumed = cmd === '$FE' ? 'active' : 'disabled';
+        self.assumedUntil = now + VERIFY_MS;
+        self.force = false; // until VERIFY_MS, then the status must show it or the command goes again
+      }
+      self.kick();
     };
     this.onTimer = function () {
       self.timer = null;
       self.kick();
     };
     monitor.onChange(function (c) {
-      self.monitorChanged(c);
+      var relevant = false;
+      if (c.vehicle === 0) {
+        // end of session: drop the claims that asked for it
+        var dropped = 0;
+        var manual = false;
+        for (var i = self.claims.length - 1; i >= 0; i--) {
+          if (self.claims[i].auto_release) {
+            if (self.claims[i].client === CLIENT_MANUAL) manual = true;
+            self.claims.splice(i, 1);
+            dropped++;
+          }
+        }
+        if (dropped) {
+          self.log('info', 'session ended: ' + dropped + ' auto-release claim(s) released');
+          self.changed(manual ? CLIENT_MANUAL : CLIENT_NULL);
+        }
+      }
+      if (c.state !== undefined) {
+        // the controller's own report replaces what we assumed from a reply
+        self.assumed = null;
+        if (c.state === STATE_STARTING) self.adopted = self.clampFor = -1; // booting or just enabled
+        relevant = true;
+      }
+      if (c.pilot !== undefined) {
+        self.adopted = -1;
+        if (c.pilot !== self.clampTo) self.clampFor = -1;
+        relevant = true;
+      }
+      // a new limit of the controller's: a new target
+      if (c.max_current !== undefined) self.changed(0);
+      else if (relevant || c.evse_connected !== undefined) self.kick();
     });
     this.evaluate();
     this.kick();
@@ -266,7 +316,16 @@ export class ClaimsArbiter {
 
   /** `/claims/{client}`: `{priority, state?, charge_current?, max_current?, auto_release}` or null. */
   get(client: number): ClaimsEvent | null {
-    for (var i = 0; i < this.claims.length; i++) if (this.claims[i].client === client) return claimProperties(this.claims[i], true);
+    for (var i = 0; i < this.claims.length; i++) {
+      var c = this.claims[i];
+      if (c.client !== client) continue;
+      var o: ClaimsEvent = { priority: c.priority };
+      if (c.state !== undefined) o.state = c.state;
+      if (c.charge_current !== undefined) o.charge_current = c.charge_current;
+      if (c.max_current !== undefined) o.max_current = c.max_current;
+      o.auto_release = c.auto_release;
+      return o;
+    }
     return null;
   }
 
@@ -274,8 +333,9 @@ export class ClaimsArbiter {
   list(): Claim[] {
     var out: Claim[] = [];
     for (var i = 0; i < this.claims.length; i++) {
-      var o = claimProperties(this.claims[i], true) as Claim;
-      o.client = this.claims[i].client;
+      var client = this.claims[i].client;
+      var o = this.get(client) as Claim;
+      o.client = client;
       out.push(o);
     }
     return out;
@@ -316,8 +376,13 @@ export class ClaimsArbiter {
 
   /** One line saying who is in control and why, e.g. "disabled by limit (1100); 16 A by divert (50)". */
   explain(): string {
-    var s = this.wantState + ' by ' + this.byWhom(this.stateClient);
-    return s + '; ' + this.wantPilot + ' A by ' + this.byWhom(this.pilotClient);
+    var s = '';
+    for (var i = 0; i < 2; i++) {
+      var client = i ? this.pilotClient : this.stateClient;
+      var c = this.winner(client);
+      s += (i ? '; ' + this.wantPilot + ' A' : this.wantState) + ' by ' + (c ? clientName(client) + ' (' + c.priority + ')' : 'default');
+    }
+    return s;
   }
 
   /** The fields this arbiter owns in the full `/status` document. */
@@ -375,18 +440,12 @@ export class ClaimsArbiter {
       this.pauseUsesDisabled = !!opts.pauseUsesDisabled;
       this.force = true; // an existing pause is switched to the other kind
     }
-    this.emit(this.evaluate());
-    this.kick();
+    this.changed(0);
   }
 
   private winner(client: number): Claim | null {
     for (var i = 0; i < this.claims.length; i++) if (this.claims[i].client === client) return this.claims[i];
     return null;
-  }
-
-  private byWhom(client: number): string {
-    var c = this.winner(client);
-    return c ? clientName(client) + ' (' + c.priority + ')' : 'default';
   }
 
   /** Works out the target; returns the listener fields that changed (or null). */
@@ -443,54 +502,19 @@ export class ClaimsArbiter {
     return out;
   }
 
-  /** The claims changed: new versions, new target, tell the listeners, apply. */
+  /**
+   * The claims of `client` changed (0: no claim did, the settings or the controller's limits
+   * did): new versions, new target, tell the listeners, apply.
+   */
   private changed(client: number): void {
-    var e = this.evaluate() || {};
-    e.claims_version = ++this.version;
-    if (client === CLIENT_MANUAL) e.override_version = ++this.overrideVersion;
-    this.emit(e);
+    var e = this.evaluate();
+    if (client) {
+      if (!e) e = {};
+      e.claims_version = ++this.version;
+      if (client === CLIENT_MANUAL) e.override_version = ++this.overrideVersion;
+    }
+    if (e) for (var i = 0; i < this.listeners.length; i++) this.listeners[i](e);
     this.kick();
-  }
-
-  private emit(e: ClaimsEvent | null): void {
-    if (!e) return;
-    for (var i = 0; i < this.listeners.length; i++) this.listeners[i](e);
-  }
-
-  private monitorChanged(c: Status): void {
-    var relevant = false;
-    if (c.vehicle === 0) {
-      // end of session: drop the claims that asked for it
-      var dropped = 0;
-      var manual = false;
-      for (var i = this.claims.length - 1; i >= 0; i--) {
-        if (this.claims[i].auto_release) {
-          if (this.claims[i].client === CLIENT_MANUAL) manual = true;
-          this.claims.splice(i, 1);
-          dropped++;
-        }
-      }
-      if (dropped) {
-        this.log('info', 'session ended: ' + dropped + ' auto-release claim(s) released');
-        this.changed(manual ? CLIENT_MANUAL : CLIENT_NULL);
-      }
-    }
-    if (c.state !== undefined) {
-      // the controller's own report replaces what we assumed from a reply
-      this.assumed = null;
-      if (c.state === STATE_STARTING) this.adopted = this.clampFor = -1; // booting or just enabled
-      relevant = true;
-    }
-    if (c.pilot !== undefined) {
-      this.adopted = -1;
-      if (c.pilot !== this.clampTo) this.clampFor = -1;
-      relevant = true;
-    }
-    if (c.max_current !== undefined) {
-      this.emit(this.evaluate());
-      relevant = true;
-    }
-    if (relevant || c.evse_connected !== undefined) this.kick();
   }
 
   /** Arms the one timer for `ms` from now, unless it is already due sooner. */
@@ -543,38 +567,5 @@ export class ClaimsArbiter {
     }
     this.busy = cmd;
     m.query(cmd, this.onReply);
-  }
-
-  private replied(err: string | null, reply?: RapiLine): void {
-    var cmd = this.busy as string;
-    this.busy = null;
-    var now = this.clock.now();
-    var isPilot = cmd.charAt(2) === 'C';
-    if (err && (err !== RAPI_NK || !isPilot)) {
-      // no answer, or the controller refused: try again later rather than hammer it
-      this.log('warn', 'claims: ' + cmd + ' failed (' + err + '), retry in ' + this.retryMs / 1000 + ' s');
-      this.retryAt = now + this.retryMs;
-      this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
-      this.arm(this.retryAt - now);
-      return;
-    }
-    this.retryMs = RETRY_MS;
-    if (isPilot) {
-      var asked = parseInt(cmd.substr(4), 10);
-      var amps = reply && reply.args.length ? parseInt(reply.args[0], 10) : asked;
-      if (isNaN(amps)) amps = asked;
-      this.adopted = amps;
-      if (err || amps !== asked) {
-        this.log('info', 'claims: controller clamped ' + asked + ' A to ' + amps + ' A');
-        this.clampFor = asked;
-        this.clampTo = amps;
-        this.clampUntil = now + CLAMP_RETRY_MS;
-      }
-    } else {
-      this.assumed = cmd === '$FE' ? 'active' : 'disabled';
-      this.assumedUntil = now + VERIFY_MS;
-      this.force = false; // until VERIFY_MS, then the status must show it or the command goes again
-    }
-    this.kick();
   }
 }

@@ -37,15 +37,6 @@ var MAX_GAP_MS = 120000;
 /** 2020-01-01: before it the clock is taken as not set yet. */
 var CLOCK_SET = 1577836800000;
 
-function kwh(wh: number): number {
-  return Math.round(wh) / 1000;
-}
-
-/** Wh rounded to the mWh, for storage. */
-function mwh(wh: number): number {
-  return Math.round(wh * 1000) / 1000;
-}
-
 export class EnergyMeter {
   /** Gets the status fields when they change (for /ws and MQTT). */
   onChange: ((e: any) => void) | null = null;
@@ -65,7 +56,8 @@ export class EnergyMeter {
   private dirty = false;
   private savedAt: number;
   private saveMs: number;
-  private three: boolean;
+  /** Power ×3 (config `is_threephase`): call changed(null) before changing it. */
+  three: boolean;
   private st: SlotState = { gen: 0, slot: '' };
   private sent = '';
 
@@ -85,19 +77,12 @@ export class EnergyMeter {
       this.dayNo = typeof v.k === 'number' ? v.k : -1;
     }
     this.last = this.savedAt = clock.now();
-    var self = this;
-    monitor.onChange(function (c) {
-      self.changed(c);
-    });
-    clock.setInterval(function () {
-      self.changed(null);
-    }, TICK_MS);
+    // one bound function for the monitor's listener and the tick (its argument is then null or
+    // undefined); bound, not a closure: no constructor scope kept alive with it
+    var changed = this.changed.bind(this);
+    monitor.onChange(changed);
+    clock.setInterval(changed, TICK_MS);
     this.changed(monitor.status);
-  }
-
-  setThreePhase(on: boolean): void {
-    this.changed(null);
-    this.three = on;
   }
 
   /** The status fields: session_energy (Wh), total_* (kWh), total_switches. */
@@ -105,11 +90,11 @@ export class EnergyMeter {
     this.integrate();
     return {
       session_energy: Math.round(this.session * 10) / 10,
-      total_energy: kwh(this.total),
-      total_day: kwh(this.day),
-      total_week: kwh(this.week),
-      total_month: kwh(this.month),
-      total_year: kwh(this.year),
+      total_energy: Math.round(this.total) / 1000,
+      total_day: Math.round(this.day) / 1000,
+      total_week: Math.round(this.week) / 1000,
+      total_month: Math.round(this.month) / 1000,
+      total_year: Math.round(this.year) / 1000,
       total_switches: this.switches,
     };
   }
@@ -130,8 +115,11 @@ export class EnergyMeter {
     return err;
   }
 
-  /** A monitor change (or null for the periodic tick): integrate, count, roll, publish, save. */
-  private changed(c: { [key: string]: any } | null): void {
+  /**
+   * A monitor change (or null/undefined for the periodic tick): integrate, count, roll, publish,
+   * save. Called with null before `three` (config `is_threephase`) changes.
+   */
+  changed(c?: { [key: string]: any } | null): void {
     this.integrate();
     var s = this.monitor.status;
     var saveNow = false;
@@ -154,7 +142,8 @@ export class EnergyMeter {
     if (this.dirty && (saveNow || now - this.savedAt >= this.saveMs)) this.save();
     if (this.onChange) {
       var f = this.fields();
-      var key = JSON.stringify(f);
+      // the values alone (the keys never change): the copy kept is a third of the JSON's size
+      var key = [f.session_energy, f.total_energy, f.total_day, f.total_week, f.total_month, f.total_year, f.total_switches].join();
       if (key !== this.sent) {
         this.sent = key;
         this.onChange(f);
@@ -206,14 +195,14 @@ export class EnergyMeter {
   }
 
   private save(): string {
-    var r = mwh;
+    // Wh rounded to the mWh
     var err = saveSlots(this.storage, FILE, this.st, {
-      s: r(this.session),
-      t: r(this.total),
-      d: r(this.day),
-      w: r(this.week),
-      m: r(this.month),
-      y: r(this.year),
+      s: Math.round(this.session * 1000) / 1000,
+      t: Math.round(this.total * 1000) / 1000,
+      d: Math.round(this.day * 1000) / 1000,
+      w: Math.round(this.week * 1000) / 1000,
+      m: Math.round(this.month * 1000) / 1000,
+      y: Math.round(this.year * 1000) / 1000,
       n: this.switches,
       k: this.dayNo,
     });

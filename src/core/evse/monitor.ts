@@ -8,13 +8,6 @@ import {
   STATE_CHARGING,
   VFLAG_EV_CONNECTED,
   ECF_L2,
-  ECF_DIODE_CHK_DISABLED,
-  ECF_VENT_REQ_DISABLED,
-  ECF_GND_CHK_DISABLED,
-  ECF_STUCK_RELAY_CHK_DISABLED,
-  ECF_GFI_TEST_DISABLED,
-  ECF_TEMP_CHK_DISABLED,
-  ECF_BUTTON_DISABLED,
   isError,
   stateColour,
 } from './states';
@@ -118,8 +111,39 @@ export class EvseMonitor {
       heartbeat_current: 0,
     };
     var self = this;
+    // Memory: the async messages are handled in this closure itself, not in a method it calls.
     rapi.onAsync = function (line) {
-      self.onAsync(line);
+      var a = line.args;
+      switch (line.kind) {
+        case 'AT': // state pilot amps vflags
+          self.applyState(parseInt(a[0], 16), parseInt(a[3], 16));
+          self.update('pilot', parseInt(a[2], 10));
+          self.flush();
+          if (a[0] === '00') {
+            // Only sent while the controller starts (its self-test follows, then $AB): it answers
+            // nothing meanwhile, so there is nothing to ask.
+            self.booted = false;
+            break;
+          }
+          if (isError(self.status.state)) self.query('$GF');
+          if (self.status.state !== STATE_CHARGING) self.query('$GG');
+          self.query('$GS');
+          break;
+        case 'ST': // RAPI 4.x state transition: hex state, no flags
+          self.applyState(parseInt(a[0], 16), self.status.flags);
+          self.flush();
+          self.query('$GS');
+          break;
+        case 'AB': // the controller has (re)booted: read everything again
+          self.log('info', 'controller booted, firmware ' + a[1]);
+          self.heartbeat = false;
+          self.update('evse_connected', 0);
+          self.flush();
+          self.connect();
+          break;
+        default:
+          self.log('debug', 'RAPI async ' + line.raw);
+      }
     };
   }
 
@@ -132,7 +156,21 @@ export class EvseMonitor {
     var self = this;
     this.connect();
     this.ticker = this.clock.setInterval(function () {
-      self.poll();
+      if (!self.booted) return;
+      self.tick++;
+      var charging = self.status.state === STATE_CHARGING;
+      // A pulse answered `$NK` means one was missed (the controller fell back to its safe current):
+      // acknowledge it so that the configured current comes back.
+      if (self.heartbeat)
+        self.query('$SY', function (err) {
+          if (err === RAPI_NK) self.query('$SY 165');
+        });
+      if (charging) self.query('$GG');
+      if (self.tick % SLOW_POLL_TICKS === 0) {
+        self.query('$GS');
+        self.query('$GP');
+      }
+      if (self.tick % (charging ? 5 : SLOW_POLL_TICKS) === 0) self.query('$GU');
     }, 1000);
   }
 
@@ -145,7 +183,7 @@ export class EvseMonitor {
   setVoltage(volts: number): void {
     this.voltage = volts;
     this.update('voltage', volts);
-    this.setAmps(this.status.amp);
+    this.update('power', Math.round((this.status.amp * volts) / 1000));
     this.flush();
     if (this.booted) this.query('$SV ' + Math.round(volts * 1000));
   }
@@ -170,8 +208,86 @@ export class EvseMonitor {
   query(cmd: string, cb?: (err: string | null, reply?: RapiLine) => void): void {
     var self = this;
     this.rapi.send(cmd, function (err, reply) {
-      if (reply) self.handleReply(cmd, reply.args, !err);
-      else if (err && err !== RAPI_NK) self.log('warn', cmd + ': ' + err);
+      // The replies the monitor asks for (formats in ref/rapi.md §2.3), parsed here rather than in
+      // a method of their own (memory). Only `$SC` and `$SY` carry data in an `$NK`: the clamped
+      // current, the heartbeat settings.
+      var c = cmd.substr(0, 3);
+      if (reply && (!err || c === '$SC' || c === '$SY')) {
+        var a = reply.args;
+        var info = self.info;
+        var n0 = parseInt(a[0], 10);
+        switch (c) {
+          case '$SC': // the current the controller applied, clamped or not
+            if (cmd.charAt(cmd.length - 1) !== 'M' && !isNaN(n0)) self.update('pilot', n0);
+            break;
+          case '$GV': // fwver rapiver
+            info.firmware = a[0] || '';
+            info.protocol = a[1] || '';
+            var v = info.protocol.split('.');
+            info.protocolNum = (parseInt(v[0], 10) || 0) * 1000 + (parseInt(v[1], 10) || 0) * 100 + (parseInt(v[2], 10) || 0);
+            break;
+          case '$GS': // 5.x: state(hex) elapsed pilot vflags; 4.x: state(decimal) elapsed
+            if (a[0] === '00' || a[0] === '0') break; // "starting": nothing to learn (as the reference)
+            if (info.protocolNum >= 5000) self.applyState(parseInt(a[0], 16), parseInt(a[3], 16));
+            else self.applyState(n0, self.status.flags);
+            self.update('elapsed', parseInt(a[1], 10) || 0);
+            self.update('session_elapsed', self.status.elapsed);
+            break;
+          case '$GG': // mA mV
+            var mA = n0 > 0 && self.status.state === STATE_CHARGING ? n0 : 0;
+            self.update('amp', mA);
+            self.update('power', Math.round((mA * self.voltage) / 1000));
+            break;
+          case '$GU': // session Ws, lifetime Wh
+            var ws = n0 || 0;
+            var wh = parseInt(a[1], 10) || 0;
+            // (the controller's counters; the session and total energies come from the energy meter)
+            self.update('wattsec', ws);
+            self.update('watthour', wh);
+            break;
+          case '$GC': // 5.1+: min hmax pilot cmax; 5.0: min max pilot; 4.x: min max
+            info.min_current_hard = n0;
+            info.max_current_hard = parseInt(a[1], 10);
+            if (a.length >= 3) self.update('pilot', parseInt(a[2], 10));
+            info.max_current_soft = parseInt(a[a.length >= 4 ? 3 : 1], 10);
+            self.update('max_current', info.max_current_soft);
+            break;
+          case '$GE': // amps flags(hex)
+            info.flags = parseInt(a[1], 16);
+            self.update('pilot', n0);
+            self.update('service_level', info.flags & ECF_L2 ? 2 : 1);
+            break;
+          case '$GF': // gfi nognd stuck, hex
+            self.update('gfcicount', parseInt(a[0], 16));
+            self.update('nogndcount', parseInt(a[1], 16));
+            self.update('stuckcount', parseInt(a[2], 16));
+            break;
+          case '$GP': // three sensors in tenths of °C; -2560 = absent
+            var max: any = false;
+            for (var i = 0; i < 3; i++) {
+              var t = parseInt(a[i], 10);
+              var valid = !isNaN(t) && t !== TEMP_ABSENT;
+              self.update('temp' + (i + 1), valid ? t : false);
+              if (valid && (max === false || t > max)) max = t;
+            }
+            self.update('temp', max);
+            if (max !== false && (self.status.temp_max === false || max > self.status.temp_max)) self.update('temp_max', max);
+            break;
+          case '$GA': // ammeter scale offset
+            info.scale = n0;
+            info.offset = parseInt(a[1], 10);
+            break;
+          case '$GI': // the payload starts with an extra space, so the first token is empty
+            info.serial = a[a.length - 1] || '';
+            break;
+          case '$GY':
+          case '$SY': // interval current trigger (a bare pulse answers without them)
+            if (a.length < 2) break;
+            info.heartbeat_interval = n0;
+            info.heartbeat_current = parseInt(a[1], 10);
+            break;
+        }
+      } else if (!reply && err && err !== RAPI_NK) self.log('warn', cmd + ': ' + err);
       self.update('rapi_connected', self.rapi.connected ? 1 : 0);
       self.update('comm_sent', self.rapi.sent);
       self.update('comm_success', self.rapi.success);
@@ -193,87 +309,28 @@ export class EvseMonitor {
         }, CONNECT_RETRY_MS);
         return;
       }
-      self.boot();
+      // the settings queries of the reference gateway's evseBoot(), then the live values
+      var cmds = ['$GF', '$GE', '$GC', '$GA', '$GI', '$GS', '$GP', '$GU', '$GG'];
+      for (var i = 0; i < cmds.length; i++) self.query(cmds[i]);
+      if (self.hbInterval) {
+        // Trigger 2 in `interval current trigger` means a pulse was missed while the gateway was
+        // away and the controller fell back to its safe current: acknowledge it before configuring
+        // (configuring clears the trigger without restoring the current).
+        self.query('$GY', function (err, reply) {
+          if (!err && reply && reply.args[2] === '2') self.query('$SY 165');
+        });
+        self.query('$SY ' + self.hbInterval + ' ' + self.hbCurrent, function (err) {
+          self.heartbeat = !err;
+        });
+      }
+      if (self.voltage !== 240) self.query('$SV ' + Math.round(self.voltage * 1000));
+      self.query('$GV', function (err) {
+        if (err || attempt !== self.attempt) return;
+        self.booted = true;
+        self.update('evse_connected', 1);
+        self.flush();
+      });
     });
-  }
-
-  /** The settings queries of the reference gateway's evseBoot(), then the live values. */
-  private boot(): void {
-    var self = this;
-    var attempt = this.attempt;
-    var cmds = ['$GF', '$GE', '$GC', '$GA', '$GI', '$GS', '$GP', '$GU', '$GG'];
-    for (var i = 0; i < cmds.length; i++) this.query(cmds[i]);
-    if (this.hbInterval) {
-      // Trigger 2 in `interval current trigger` means a pulse was missed while the gateway was
-      // away and the controller fell back to its safe current: acknowledge it before configuring
-      // (configuring clears the trigger without restoring the current).
-      this.query('$GY', function (err, reply) {
-        if (!err && reply && reply.args[2] === '2') self.query('$SY 165');
-      });
-      this.query('$SY ' + this.hbInterval + ' ' + this.hbCurrent, function (err) {
-        self.heartbeat = !err;
-      });
-    }
-    if (this.voltage !== 240) this.query('$SV ' + Math.round(this.voltage * 1000));
-    this.query('$GV', function (err) {
-      if (err || attempt !== self.attempt) return;
-      self.booted = true;
-      self.update('evse_connected', 1);
-      self.flush();
-    });
-  }
-
-  private poll(): void {
-    if (!this.booted) return;
-    this.tick++;
-    var charging = this.status.state === STATE_CHARGING;
-    var self = this;
-    // A pulse answered `$NK` means one was missed (the controller fell back to its safe current):
-    // acknowledge it so that the configured current comes back.
-    if (this.heartbeat)
-      this.query('$SY', function (err) {
-        if (err === RAPI_NK) self.query('$SY 165');
-      });
-    if (charging) this.query('$GG');
-    if (this.tick % SLOW_POLL_TICKS === 0) {
-      this.query('$GS');
-      this.query('$GP');
-    }
-    if (this.tick % (charging ? 5 : SLOW_POLL_TICKS) === 0) this.query('$GU');
-  }
-
-  private onAsync(line: RapiLine): void {
-    var a = line.args;
-    switch (line.kind) {
-      case 'AT': // state pilot amps vflags
-        this.applyState(parseInt(a[0], 16), parseInt(a[3], 16));
-        this.update('pilot', parseInt(a[2], 10));
-        this.flush();
-        if (a[0] === '00') {
-          // Only sent while the controller starts (its self-test follows, then $AB): it answers
-          // nothing meanwhile, so there is nothing to ask.
-          this.booted = false;
-          break;
-        }
-        if (isError(this.status.state)) this.query('$GF');
-        if (this.status.state !== STATE_CHARGING) this.query('$GG');
-        this.query('$GS');
-        break;
-      case 'ST': // RAPI 4.x state transition: hex state, no flags
-        this.applyState(parseInt(a[0], 16), this.status.flags);
-        this.flush();
-        this.query('$GS');
-        break;
-      case 'AB': // the controller has (re)booted: read everything again
-        this.log('info', 'controller booted, firmware ' + a[1]);
-        this.heartbeat = false;
-        this.update('evse_connected', 0);
-        this.flush();
-        this.connect();
-        break;
-      default:
-        this.log('debug', 'RAPI async ' + line.raw);
-    }
   }
 
   private applyState(state: number, vflags: number): void {
@@ -285,106 +342,10 @@ export class EvseMonitor {
       this.update('vehicle', vehicle);
     }
     this.update('colour', stateColour(state, this.status.vehicle === 1));
-    if (state !== STATE_CHARGING) this.setAmps(0);
-  }
-
-  private setAmps(mA: number): void {
-    this.update('amp', mA);
-    this.update('power', Math.round((mA * this.voltage) / 1000));
-  }
-
-  /**
-   * Parses the replies the monitor asks for (formats in ref/rapi.md §2.3). Only `$SC` and `$SY`
-   * carry data in an `$NK` (`ok` false): the clamped current, the heartbeat settings.
-   */
-  private handleReply(cmd: string, a: string[], ok: boolean): void {
-    var info = this.info;
-    var n0 = parseInt(a[0], 10);
-    var c = cmd.substr(0, 3);
-    if (!ok && c !== '$SC' && c !== '$SY') return;
-    switch (c) {
-      case '$SC': // the current the controller applied, clamped or not
-        if (cmd.charAt(cmd.length - 1) !== 'M' && !isNaN(n0)) this.update('pilot', n0);
-        break;
-      case '$GV': // fwver rapiver
-        info.firmware = a[0] || '';
-        info.protocol = a[1] || '';
-        var v = info.protocol.split('.');
-        info.protocolNum = (parseInt(v[0], 10) || 0) * 1000 + (parseInt(v[1], 10) || 0) * 100 + (parseInt(v[2], 10) || 0);
-        break;
-      case '$GS': // 5.x: state(hex) elapsed pilot vflags; 4.x: state(decimal) elapsed
-        if (a[0] === '00' || a[0] === '0') break; // "starting": nothing to learn (as the reference)
-        if (info.protocolNum >= 5000) this.applyState(parseInt(a[0], 16), parseInt(a[3], 16));
-        else this.applyState(n0, this.status.flags);
-        this.update('elapsed', parseInt(a[1], 10) || 0);
-        this.update('session_elapsed', this.status.elapsed);
-        break;
-      case '$GG': // mA mV
-        this.setAmps(n0 > 0 && this.status.state === STATE_CHARGING ? n0 : 0);
-        break;
-      case '$GU': // session Ws, lifetime Wh
-        var ws = n0 || 0;
-        var wh = parseInt(a[1], 10) || 0;
-        // (the controller's counters; the session and total energies come from the energy meter)
-        this.update('wattsec', ws);
-        this.update('watthour', wh);
-        break;
-      case '$GC': // 5.1+: min hmax pilot cmax; 5.0: min max pilot; 4.x: min max
-        info.min_current_hard = n0;
-        info.max_current_hard = parseInt(a[1], 10);
-        if (a.length >= 3) this.update('pilot', parseInt(a[2], 10));
-        info.max_current_soft = parseInt(a[a.length >= 4 ? 3 : 1], 10);
-        this.update('max_current', info.max_current_soft);
-        break;
-      case '$GE': // amps flags(hex)
-        info.flags = parseInt(a[1], 16);
-        this.update('pilot', n0);
-        this.update('service_level', info.flags & ECF_L2 ? 2 : 1);
-        break;
-      case '$GF': // gfi nognd stuck, hex
-        this.update('gfcicount', parseInt(a[0], 16));
-        this.update('nogndcount', parseInt(a[1], 16));
-        this.update('stuckcount', parseInt(a[2], 16));
-        break;
-      case '$GP': // three sensors in tenths of °C; -2560 = absent
-        var max: any = false;
-        for (var i = 0; i < 3; i++) {
-          var t = parseInt(a[i], 10);
-          var valid = !isNaN(t) && t !== TEMP_ABSENT;
-          this.update('temp' + (i + 1), valid ? t : false);
-          if (valid && (max === false || t > max)) max = t;
-        }
-        this.update('temp', max);
-        if (max !== false && (this.status.temp_max === false || max > this.status.temp_max)) this.update('temp_max', max);
-        break;
-      case '$GA': // ammeter scale offset
-        info.scale = n0;
-        info.offset = parseInt(a[1], 10);
-        break;
-      case '$GI': // the payload starts with an extra space, so the first token is empty
-        info.serial = a[a.length - 1] || '';
-        break;
-      case '$GY':
-      case '$SY': // interval current trigger (a bare pulse answers without them)
-        if (a.length < 2) break;
-        info.heartbeat_interval = n0;
-        info.heartbeat_current = parseInt(a[1], 10);
-        break;
+    if (state !== STATE_CHARGING) {
+      this.update('amp', 0);
+      this.update('power', 0);
     }
-  }
-
-  /** Checks for the safety tests, as /config reports them (true = enabled). */
-  checks(): Status {
-    var f = this.info.flags;
-    return {
-      diode_check: !(f & ECF_DIODE_CHK_DISABLED),
-      gfci_check: !(f & ECF_GFI_TEST_DISABLED),
-      ground_check: !(f & ECF_GND_CHK_DISABLED),
-      relay_check: !(f & ECF_STUCK_RELAY_CHK_DISABLED),
-      vent_check: !(f & ECF_VENT_REQ_DISABLED),
-      temp_check: !(f & ECF_TEMP_CHK_DISABLED),
-      front_button: !(f & ECF_BUTTON_DISABLED),
-    };
   }
 
   private update(key: string, value: any): void {

@@ -19,20 +19,10 @@ export function xorChecksum(text: string): number {
 
 /** The complete line for a command, CR included. `seq` 0 means "no sequence id". */
 export function frameCommand(cmd: string, seq: number): string {
-  var body = seq ? cmd + ' :' + hex2(seq) : cmd;
-  return body + '^' + hex2(xorChecksum(body)) + '\r';
-}
-
-/** Parses 1–2 hex digits, case-insensitive; -1 when not hex. (No regex: Espruino's `?` never matches.) */
-export function parseHex(s: string): number {
-  if (s.length < 1 || s.length > 2) return -1;
-  var n = 0;
-  for (var i = 0; i < s.length; i++) {
-    var d = HEX.indexOf(s.charAt(i).toUpperCase());
-    if (d < 0) return -1;
-    n = n * 16 + d;
-  }
-  return n;
+  // hex2() inline: the device image then has no function object for it (only the emulator uses it)
+  var body = seq ? cmd + ' :' + HEX.charAt((seq >> 4) & 15) + HEX.charAt(seq & 15) : cmd;
+  var cs = xorChecksum(body);
+  return body + '^' + HEX.charAt((cs >> 4) & 15) + HEX.charAt(cs & 15) + '\r';
 }
 
 /** A received line, checked and split. */
@@ -53,6 +43,20 @@ export interface RapiLine {
  * controller has put an XOR checksum on every reply since RAPI 2.0.
  */
 export function parseLine(raw: string): RapiLine | string {
+  /**
+   * Parses 1–2 hex digits, case-insensitive; -1 when not hex. (No regex: Espruino's `?` never
+   * matches.) A function of this call: at module level it would cost JsVars all the time.
+   */
+  var parseHex = function (s: string): number {
+    if (s.length < 1 || s.length > 2) return -1;
+    var n = 0;
+    for (var i = 0; i < s.length; i++) {
+      var d = HEX.indexOf(s.charAt(i).toUpperCase());
+      if (d < 0) return -1;
+      n = n * 16 + d;
+    }
+    return n;
+  };
   var caret = raw.indexOf('^');
   if (raw.charAt(0) !== '$' || caret < 3) return 'not a frame';
   var sum = parseHex(raw.substr(caret + 1, 2));

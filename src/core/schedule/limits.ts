@@ -44,8 +44,9 @@ export class LimitManager {
   private since = -1;
   private state = -1;
   private vehicle = -1;
-  private timer: any = null;
-  private onTick: () => void;
+  private timer: any = 0;
+  /** changed(), bound: the monitor's listener and the 1 s tick (one function object for both). */
+  private bound: (c?: any) => void;
 
   /**
    * `meter`: the energy meter (its `session` Wh); `external`: the status values pushed from
@@ -58,13 +59,8 @@ export class LimitManager {
     private meter: { session: number } | null,
     private external: { [key: string]: any },
   ) {
-    var self = this;
-    this.onTick = function () {
-      self.check();
-    };
-    monitor.onChange(function (c) {
-      self.changed(c);
-    });
+    this.bound = this.changed.bind(this);
+    monitor.onChange(this.bound);
     this.changed(monitor.status);
   }
 
@@ -98,7 +94,12 @@ export class LimitManager {
     this.type = t;
     this.value = v;
     this.autoRelease = ar !== false;
-    this.changedLimit();
+    // a changed limit: a reached one no longer holds the charge
+    if (this.reached) this.claims.release(CLIENT_LIMIT);
+    this.reached = false;
+    this.version++;
+    if (this.onChange) this.onChange(this.statusFields());
+    this.changed();
     return null;
   }
 
@@ -106,19 +107,39 @@ export class LimitManager {
   clear(): boolean {
     if (!this.type) return false;
     this.type = '';
-    this.changedLimit();
-    return true;
-  }
-
-  private changedLimit(): void {
     if (this.reached) this.claims.release(CLIENT_LIMIT);
     this.reached = false;
     this.version++;
     if (this.onChange) this.onChange(this.statusFields());
-    this.check();
+    return true;
   }
 
-  private changed(c: { [key: string]: any }): void {
+  /**
+   * A monitor change `c`; or, without one (the 1 s tick while charging, a changed limit), the
+   * check: claims `disabled` once the limit is reached while charging. One method for both.
+   */
+  private changed(c?: { [key: string]: any }): void {
+    if (!c) {
+      if (!this.type || this.reached || this.state !== STATE_CHARGING) return;
+      var v: any;
+      switch (this.type) {
+        case 'time':
+          v = (this.chargedMs + (this.since >= 0 ? this.clock.now() - this.since : 0)) / 60000;
+          break;
+        case 'energy':
+          v = this.meter ? this.meter.session : this.monitor.status.session_energy;
+          break;
+        case 'soc':
+          v = this.external.battery_level;
+          break;
+        default:
+          v = this.external.battery_range;
+      }
+      if (typeof v !== 'number' || !(v >= this.value)) return;
+      this.reached = true;
+      this.claims.claim(CLIENT_LIMIT, PRIORITY_LIMIT, { state: 'disabled', auto_release: true });
+      return;
+    }
     var now = this.clock.now();
     if (c.vehicle !== undefined && c.vehicle !== this.vehicle) {
       var was = this.vehicle;
@@ -139,35 +160,13 @@ export class LimitManager {
       this.state = c.state;
       if (c.state === STATE_CHARGING) {
         this.since = now;
-        if (!this.timer) this.timer = this.clock.setInterval(this.onTick, 1000);
+        if (!this.timer) this.timer = this.clock.setInterval(this.bound, 1000);
       } else {
         if (this.since >= 0) this.chargedMs += now - this.since;
         this.since = -1;
         if (this.timer) this.clock.clearInterval(this.timer);
-        this.timer = null;
+        this.timer = 0;
       }
     }
-  }
-
-  /** Claims `disabled` once the limit is reached while charging. */
-  private check(): void {
-    if (!this.type || this.reached || this.state !== STATE_CHARGING) return;
-    var v: any;
-    switch (this.type) {
-      case 'time':
-        v = (this.chargedMs + (this.since >= 0 ? this.clock.now() - this.since : 0)) / 60000;
-        break;
-      case 'energy':
-        v = this.meter ? this.meter.session : this.monitor.status.session_energy;
-        break;
-      case 'soc':
-        v = this.external.battery_level;
-        break;
-      default:
-        v = this.external.battery_range;
-    }
-    if (typeof v !== 'number' || !(v >= this.value)) return;
-    this.reached = true;
-    this.claims.claim(CLIENT_LIMIT, PRIORITY_LIMIT, { state: 'disabled', auto_release: true });
   }
 }

@@ -28,7 +28,8 @@ import { Tz, civil } from '../time/tz';
 import { SlotState, loadSlots, saveSlots } from '../slots';
 
 export var MAX_EVENTS = 50;
-export var DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+/** Split where used (rare paths): a string costs a few JsVars, an array of seven strings ~25. */
+var DAY_NAMES = 'sunday,monday,tuesday,wednesday,thursday,friday,saturday';
 var WEEK = 604800;
 var DAY = 86400;
 /** Ids fit the packing (2^26 - 1). */
@@ -66,13 +67,14 @@ function field(k: number, which: number): number {
   return secs;
 }
 
-function two(n: number): string {
-  return (n < 10 ? '0' : '') + n;
-}
-
 /** "HH:MM:SS" of seconds in the day. */
 export function timeString(secs: number): string {
-  return two(Math.floor(secs / 3600)) + ':' + two(Math.floor(secs / 60) % 60) + ':' + two(secs % 60);
+  var out = '';
+  for (var unit = 3600; unit >= 1; unit /= 60) {
+    var n = Math.floor(secs / unit) % (unit === 3600 ? 100 : 60);
+    out += (unit === 3600 ? '' : ':') + (n < 10 ? '0' : '') + n;
+  }
+  return out;
 }
 
 export class Scheduler {
@@ -84,9 +86,11 @@ export class Scheduler {
   onChange: ((e: any) => void) | null = null;
   private ev: number[] = [];
   private st: SlotState = { gen: 0, slot: '' };
-  private window: number;
+  /** `scheduler_start_window` in seconds (call update() after changing it). */
+  window: number;
   private seed: number;
-  private timer: any = null;
+  private timer: any = 0;
+  /** update(true), bound: the timer's callback (no closure keeping the constructor's scope). */
   private onTimer: () => void;
   private claimed = '';
   private planKey = -1;
@@ -95,6 +99,9 @@ export class Scheduler {
   private po = 0;
   private ni = -1;
   private no = 0;
+  // the instant find() worked for and its offset in the local week (read by at())
+  private now = 0;
+  private cur = 0;
 
   constructor(private claims: SchedulerClaims, private clock: Clock, private tz: Tz, private storage: Storage, opts?: SchedulerOptions) {
     opts = opts || {};
@@ -110,27 +117,18 @@ export class Scheduler {
           this.ev.push(((r[0] * 2 + (r[1] ? 1 : 0)) * 128 + r[2]) * 131072 + r[3]);
       }
     }
-    var self = this;
-    this.onTimer = function () {
-      self.timer = null;
-      self.update();
-    };
-  }
-
-  /** Config `scheduler_start_window` changed. */
-  setWindow(seconds: number): void {
-    this.window = seconds > 0 ? seconds : 0;
-    this.update();
+    this.onTimer = this.update.bind(this, true);
   }
 
   /** `/schedule` (all events) or `/schedule/{id}` (one, or null). */
   list(id?: number): any {
     var out: any[] = [];
+    var names = DAY_NAMES.split(',');
     for (var i = 0; i < this.ev.length; i++) {
       var k = this.ev[i];
       if (id !== undefined && field(k, 0) !== id) continue;
       var days: string[] = [];
-      for (var d = 0; d < 7; d++) if (field(k, 2) & (1 << d)) days.push(DAY_NAMES[d]);
+      for (var d = 0; d < 7; d++) if (field(k, 2) & (1 << d)) days.push(names[d]);
       var o = { id: field(k, 0), state: field(k, 1) ? 'active' : 'disabled', time: timeString(field(k, 3)), days: days };
       if (id !== undefined) return o;
       out.push(o);
@@ -147,6 +145,7 @@ export class Scheduler {
     var items = body instanceof Array ? body : [body];
     if (id !== undefined && body instanceof Array) return 'expected one event';
     var ev = this.ev.slice();
+    var names = DAY_NAMES.split(',');
     for (var i = 0; i < items.length; i++) {
       var e = items[i];
       var at = 'event ' + i + ': ';
@@ -169,7 +168,7 @@ export class Scheduler {
       for (j = 0; j < e.days.length; j++) {
         var dn = typeof e.days[j] === 'string' ? e.days[j].toLowerCase() : '';
         var d = 0;
-        while (d < 7 && (dn.length < 3 || DAY_NAMES[d].substr(0, dn.length) !== dn)) d++;
+        while (d < 7 && (dn.length < 3 || names[d].substr(0, dn.length) !== dn)) d++;
         if (d === 7) return at + 'unknown day ' + JSON.stringify(e.days[j]);
         days |= 1 << d;
       }
@@ -207,67 +206,97 @@ export class Scheduler {
    */
   plan(): any {
     var now = this.clock.now();
-    var cur = this.here(now);
+    var cur = this.find(now, false);
     var out: any = { current_day: Math.floor(cur / DAY), current_offset: cur, next_event_delay: null, current_event: null, next_event: null };
     if (!this.ev.length) return out;
-    this.find(now, cur);
-    var pi = this.pi;
-    var po = this.po;
+    this.find(now, true);
     var ni = this.ni;
     var no = this.no;
-    var nextAt = this.start(ni, no, now, cur);
-    out.next_event_delay = Math.round((nextAt - now) / 1000);
-    out.current_event = this.describe(pi, po, now, cur, nextAt);
-    this.scan(no); // the event after the next one
-    out.next_event = this.describe(ni, no, now, cur, this.start(this.ni, this.no, now, cur));
+    var end = this.at(no, ni);
+    out.next_event_delay = Math.round((end - now) / 1000);
+    // the current event lasts until the next one starts, the next one until the one after it
+    var i = this.pi;
+    var off = this.po;
+    for (var n = 0; n < 2; n++) {
+      if (n) {
+        this.scan(no); // the event after the next one
+        i = ni;
+        off = no;
+        end = this.at(this.no, this.ni);
+      }
+      var k = this.ev[i];
+      var o = ((off % WEEK) + WEEK) % WEEK;
+      var t = this.at(off, -1);
+      var st = this.at(off, i);
+      var e = {
+        id: field(k, 0),
+        state: field(k, 1) ? 'active' : 'disabled',
+        time: timeString(field(k, 3)),
+        day: Math.floor(o / DAY),
+        offset: o,
+        start_offset: o + Math.round((st - t) / 1000),
+        diff: Math.round((st - now) / 1000),
+        duration: Math.round((end - st) / 1000),
+      };
+      if (n) out.next_event = e;
+      else out.current_event = e;
+    }
     return out;
   }
 
   /**
    * Works out the current event, claims its state (or releases the claim when there are no
    * events) and sleeps until the next one. Call after the clock or the time zone changed.
+   * `fired`: called by its own timer, which is then gone (Espruino throws on clearing it).
    */
-  update(): void {
+  update(fired?: boolean): void {
     var now = this.clock.now();
-    if (this.timer) this.clock.clearTimeout(this.timer);
-    this.timer = null;
+    if (this.timer && !fired) this.clock.clearTimeout(this.timer);
+    this.timer = 0;
+    // what identifies the current event: the plan version moves when it changes
+    var key = -1;
     if (!this.ev.length) {
       if (this.claimed) this.claims.release(CLIENT_SCHEDULE);
       this.claimed = '';
-      this.planChanged(-1);
-      return;
+    } else {
+      this.find(now, true);
+      var pi = this.pi;
+      var po = this.po;
+      var state = field(this.ev[pi], 1);
+      var pStart = this.at(po, pi);
+      var at = this.at(this.no, this.ni);
+      if (state && now < pStart) {
+        // an active event inside its start window: the one before it still holds
+        this.scan(po - 1);
+        state = field(this.ev[this.pi], 1);
+        at = pStart;
+      }
+      this.claimed = state ? 'active' : 'disabled';
+      this.claims.claim(CLIENT_SCHEDULE, PRIORITY_TIMER, { state: this.claimed });
+      key = field(this.ev[pi], 0) * WEEK + ((po % WEEK) + WEEK) % WEEK;
+      this.timer = this.clock.setTimeout(this.onTimer, Math.max(1, Math.min(at - now, MAX_WAIT_MS)));
     }
-    var cur = this.here(now);
-    this.find(now, cur);
-    var pi = this.pi;
-    var po = this.po;
-    var ni = this.ni;
-    var no = this.no;
-    var state = field(this.ev[pi], 1);
-    var pStart = this.start(pi, po, now, cur);
-    var at = this.start(ni, no, now, cur);
-    if (state && now < pStart) {
-      // an active event inside its start window: the one before it still holds
-      this.scan(po - 1);
-      state = field(this.ev[this.pi], 1);
-      at = pStart;
+    if (key !== this.planKey) {
+      this.planKey = key;
+      this.planVersion++;
+      if (this.onChange) this.onChange({ schedule_plan_version: this.planVersion });
     }
-    this.claimed = state ? 'active' : 'disabled';
-    this.claims.claim(CLIENT_SCHEDULE, PRIORITY_TIMER, { state: this.claimed });
-    this.planChanged(field(this.ev[pi], 0) * WEEK + ((po % WEEK) + WEEK) % WEEK);
-    this.timer = this.clock.setTimeout(this.onTimer, Math.max(1, Math.min(at - now, MAX_WAIT_MS)));
   }
 
-  /** Seconds into the local week (Sunday 00:00) at `now`. */
-  private here(now: number): number {
+  /**
+   * Sets now/cur (seconds into the local week, Sunday 00:00, at `now`) and returns cur; with
+   * `events`, also scan()s for it, then skips a "next" event whose instant is already past (DST
+   * overlap).
+   */
+  private find(now: number, events: boolean): number {
     var ls = Math.floor(this.tz.toLocal(now) / 1000);
-    return civil(Math.floor(ls / DAY))[3] * DAY + (((ls % DAY) + DAY) % DAY);
-  }
-
-  /** scan() for `cur`, then skips a "next" event whose instant is already past (DST overlap). */
-  private find(now: number, cur: number): void {
+    var cur = civil(Math.floor(ls / DAY))[3] * DAY + (((ls % DAY) + DAY) % DAY);
+    this.now = now;
+    this.cur = cur;
+    if (!events) return cur;
     this.scan(cur);
-    for (var guard = 0; guard < 8 && this.at(this.no, now, cur) <= now; guard++) this.scan(this.no);
+    for (var guard = 0; guard < 8 && this.at(this.no, -1) <= now; guard++) this.scan(this.no);
+    return cur;
   }
 
   /**
@@ -303,41 +332,14 @@ export class Scheduler {
     this.no = bestN + base;
   }
 
-  /** The UTC instant of week offset `off` relative to the week holding `now` (at `cur`). */
-  private at(off: number, now: number, cur: number): number {
-    var local = Math.floor(this.tz.toLocal(now) / 1000) - cur + off;
-    return this.tz.fromLocal(local * 1000);
-  }
-
-  /** When event i at offset `off` takes effect: its instant, plus the start window if active. */
-  private start(i: number, off: number, now: number, cur: number): number {
-    var t = this.at(off, now, cur);
-    if (this.window > 0 && field(this.ev[i], 1)) t += ((this.seed + Math.floor(t / 60000) * 7919) % this.window) * 1000;
+  /**
+   * The UTC instant of week offset `off` relative to the week find() worked in; with event `i`
+   * (not -1), when it takes effect: plus the start window if it is active.
+   */
+  private at(off: number, i: number): number {
+    var t = this.tz.fromLocal((Math.floor(this.tz.toLocal(this.now) / 1000) - this.cur + off) * 1000);
+    if (i >= 0 && this.window > 0 && field(this.ev[i], 1)) t += ((this.seed + Math.floor(t / 60000) * 7919) % this.window) * 1000;
     return t;
-  }
-
-  private describe(i: number, off: number, now: number, cur: number, nextAt: number): any {
-    var k = this.ev[i];
-    var o = ((off % WEEK) + WEEK) % WEEK;
-    var t = this.at(off, now, cur);
-    var s = this.start(i, off, now, cur);
-    return {
-      id: field(k, 0),
-      state: field(k, 1) ? 'active' : 'disabled',
-      time: timeString(field(k, 3)),
-      day: Math.floor(o / DAY),
-      offset: o,
-      start_offset: o + Math.round((s - t) / 1000),
-      diff: Math.round((s - now) / 1000),
-      duration: Math.round((nextAt - s) / 1000),
-    };
-  }
-
-  private planChanged(key: number): void {
-    if (key === this.planKey) return;
-    this.planKey = key;
-    this.planVersion++;
-    if (this.onChange) this.onChange({ schedule_plan_version: this.planVersion });
   }
 
   /** Saves `ev` and makes it current; null, or why not (nothing changed then). */

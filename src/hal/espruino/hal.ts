@@ -52,21 +52,6 @@ var espruinoClock: Clock = {
   },
 };
 
-function serialLink(board: Board): SerialLink {
-  var port = global[board.rapi_serial];
-  var opts: any = board.rapi_path ? { path: board.rapi_path } : { tx: global[board.rapi_tx as string], rx: global[board.rapi_rx as string] };
-  if (board.rapi_console) E.setConsole(null, { force: true });
-  port.setup(115200, opts);
-  return {
-    write: function (data) {
-      port.write(data);
-    },
-    onData: function (cb) {
-      port.on('data', cb);
-    },
-  };
-}
-
 // The Storage module already has read/write/erase with the HAL's signatures (write's offset and
 // total, and getFree, too): it is the HAL object itself (three wrapper functions cost 19 JsVars).
 function storage(): Storage {
@@ -211,9 +196,8 @@ var espruinoSystem: System = {
     // The chip's serial (its MAC on the ESP32), hex digits only.
     return String(getSerial()).replace(/[^0-9A-Fa-f]/g, '').toUpperCase();
   },
-  restart: function () {
-    E.reboot();
-  },
+  // the native itself: a wrapper would cost a function object
+  restart: E.reboot,
   freeMemory: function () {
     var m: any = (global as any).process.memory();
     return m.free * (m.blocksize || 14);
@@ -245,7 +229,16 @@ export function flashView(text: string): string {
 }
 
 export function espruinoHal(board: Board): Hal {
-  var hal: Hal = { system: espruinoSystem, clock: espruinoClock, serial: serialLink(board), storage: storage(), http: httpServer(), net: espruinoNet, crypto: espruinoCrypto, log: log, udp: espruinoUdp };
+  // the RAPI UART (inline: a function of its own would stay alive for one call)
+  var port = global[board.rapi_serial];
+  if (board.rapi_console) E.setConsole(null, { force: true });
+  port.setup(115200, board.rapi_path ? { path: board.rapi_path } : { tx: global[board.rapi_tx as string], rx: global[board.rapi_rx as string] });
+  // The port is the link itself: its native write() needs no wrapper (a function object less).
+  var serial: SerialLink = port;
+  serial.onData = function (cb) {
+    port.on('data', cb);
+  };
+  var hal: Hal = { system: espruinoSystem, clock: espruinoClock, serial: serial, storage: storage(), http: httpServer(), net: espruinoNet, crypto: espruinoCrypto, log: log, udp: espruinoUdp };
   // (the Linux build has neither: no Wifi module, and its board file names no button)
   var wifi = espruinoWifi();
   if (wifi) hal.wifi = wifi;

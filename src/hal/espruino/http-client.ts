@@ -3,24 +3,6 @@
 // interpreter opens TLS when the protocol says so). The timeout is a timer that ends the request.
 import { HttpClient, HttpClientRequest, HttpClientCallback } from '../types';
 
-/** `http://host:port/path?q` → request options, or null. No regex: Espruino's is unreliable. */
-var urlOptions = function (url: string): any {
-  var p = url.indexOf('://');
-  if (p < 0) return null;
-  var protocol = url.substr(0, p + 1);
-  if (protocol !== 'http:' && protocol !== 'https:') return null;
-  var rest = url.substr(p + 3);
-  var slash = rest.indexOf('/');
-  var hostPort = slash < 0 ? rest : rest.substr(0, slash);
-  var colon = hostPort.indexOf(':');
-  return {
-    protocol: protocol,
-    host: colon < 0 ? hostPort : hostPort.substr(0, colon),
-    port: colon < 0 ? (protocol === 'https:' ? 443 : 80) : parseInt(hostPort.substr(colon + 1), 10),
-    path: slash < 0 ? '/' : rest.substr(slash),
-  };
-};
-
 export var espruinoHttpClient: HttpClient = {
   request: function (r: HttpClientRequest, cb: HttpClientCallback): void {
     var done = false;
@@ -33,7 +15,24 @@ export var espruinoHttpClient: HttpClient = {
       if (timer !== null) clearTimeout(timer);
       cb(err, status, body);
     };
-    var o = urlOptions(r.url);
+    // `http://host:port/path?q` → request options, or null. No regex: Espruino's is unreliable.
+    // (Inline: a helper function would cost JsVars all the time.)
+    var o: any = null;
+    var url = r.url;
+    var p = url.indexOf('://');
+    var protocol = p < 0 ? '' : url.substr(0, p + 1);
+    if (protocol === 'http:' || protocol === 'https:') {
+      var rest = url.substr(p + 3);
+      var slash = rest.indexOf('/');
+      var hostPort = slash < 0 ? rest : rest.substr(0, slash);
+      var colon = hostPort.indexOf(':');
+      o = {
+        protocol: protocol,
+        host: colon < 0 ? hostPort : hostPort.substr(0, colon),
+        port: colon < 0 ? (protocol === 'https:' ? 443 : 80) : parseInt(hostPort.substr(colon + 1), 10),
+        path: slash < 0 ? '/' : rest.substr(slash),
+      };
+    }
     if (!o || !o.host) {
       finish('bad url', 0, '');
       return;

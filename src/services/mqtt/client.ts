@@ -2,26 +2,25 @@
 // detection, reconnect forever with exponential backoff and jitter, resubscribe, QoS 1 in flight,
 // retained state kept per topic and sent again on every connect.
 //
-// Memory: methods live on the prototype; each connection makes 4 socket handlers (released with
-// the socket) and the constructor 2 timer handlers: no function objects per message. Every list is
-// bounded (subscriptions, QoS 1 in flight, remembered retained topics and bytes, receive buffer).
+// Memory (each function object costs ~10 JsVars on Espruino): the public methods live on the
+// prototype and every private step is one case of run(); each connection makes 2 socket handlers
+// (released with the socket) and the constructor 1 timer handler: no function objects per
+// message. Every list is bounded (subscriptions, QoS 1 in flight, remembered retained topics and
+// bytes, receive buffer).
 import { Net, TcpSocket, Clock, Log } from '../../hal/types';
 import {
   MqttDecoder,
   Packet,
   Will,
-  encodeConnect,
-  encodePublish,
-  encodeAck,
-  encodeEmpty,
-  encodeSubscribe,
-  encodeUnsubscribe,
+  encode,
+  CONNECT,
   CONNACK,
   PUBLISH,
   PUBACK,
   SUBACK,
+  SUBSCRIBE,
+  UNSUBSCRIBE,
   PINGREQ,
-  PINGRESP,
   DISCONNECT,
 } from './codec';
 
@@ -65,14 +64,46 @@ var DISABLED = 0;
 var CONNECTING = 1;
 var CONNECTED = 2;
 var DISCONNECTED = 3;
-var STATUS_NAMES = ['disabled', 'connecting', 'connected', 'disconnected'];
+// Split when used (a module-level array would hold every string in RAM).
+var STATUS_NAMES = 'disabled,connecting,connected,disconnected';
 // CONNACK return codes 1..5
-var REFUSED: MqttError[] = ['', 'version', 'id_rejected', 'unavailable', 'auth', 'auth'];
+var REFUSED = ',version,id_rejected,unavailable,auth,auth';
 
+// The private steps, cases of MqttClient.run(op, a, b).
+/** write(data): to the socket, unless it is gone or closing. */
+var WRITE = 0;
+/** fail(kind, detail): records why this attempt failed (the first reason wins). */
+var FAIL = 1;
+/** drop(kind, detail): fail, then END. */
+var DROP = 2;
+/** end(): ends the socket and waits (bounded) for its close. */
+var END = 3;
+/** gone(): the socket is closed (or given up on): schedule the next attempt. */
+var GONE = 4;
+/** open(): a new socket. */
+var OPEN = 5;
+/** The one timer: connect timeout, close wait, end of a backoff delay; keep-alive while connected. */
+var TIMER = 6;
+/** The socket connected: send CONNECT. */
+var HELLO = 7;
+/** data(bytes) from the broker. */
+var DATA = 8;
+/** A free packet id. */
+var ID = 9;
+/** send(flight, qos): publishes now; QoS 1 also goes into the in-flight list (false when full). */
+var SEND = 10;
+/** queue(flight): into the in-flight list with a new id; null when full. */
+var QUEUE = 11;
+/** packet(p): one decoded packet from the broker. */
+var PACKET = 12;
+/** up(): CONNACK accepted. */
+var UP = 13;
+
+/** A subscription; `cb` only when it has its own handler (fewer properties per subscription). */
 interface Sub {
   f: string;
   q: number;
-  cb: MqttMessageHandler | null;
+  cb?: MqttMessageHandler;
 }
 
 /** A QoS 1 publish: id, topic, payload, retain, sent at least once. */
@@ -136,18 +167,15 @@ export class MqttClient {
   private rt: { [topic: string]: { p: string; q: number } } = {};
   private rtKeys: string[] = [];
   private rtBytes = 0;
-  private onTimerFn: () => void;
-  private onKaFn: () => void;
+  /** The handler of both timers: they never run at the same time (see TIMER). */
+  private tick: () => void;
 
   constructor(private net: Net, private clock: Clock, options: MqttOptions, private log?: Log) {
     this.o = options;
     this.dec = new MqttDecoder(num(options.maxPacket, 4096));
     var self = this;
-    this.onTimerFn = function () {
-      self.onTimer();
-    };
-    this.onKaFn = function () {
-      self.onKeepAlive();
+    this.tick = function () {
+      self.run(TIMER);
     };
   }
 
@@ -157,17 +185,17 @@ export class MqttClient {
     this.state = DISCONNECTED;
     this.attempts = 0;
     // An old socket still closing: its close schedules the next attempt.
-    if (!this.sock) this.open();
+    if (!this.sock) this.run(OPEN);
   }
 
   /** Disconnects (DISCONNECT: the broker does not send the will) and stays off. */
   stop(): void {
-    if (this.state === CONNECTED) this.write(encodeEmpty(DISCONNECT));
+    if (this.state === CONNECTED) this.run(WRITE, encode({ type: DISCONNECT }));
     this.state = DISABLED;
     this.failed = true;
     this.error = '';
     this.errorDetail = '';
-    this.end();
+    this.run(END);
   }
 
   /** New options (host, credentials, will...): applied by the next connection, made at once. */
@@ -180,12 +208,12 @@ export class MqttClient {
   /** Drops the connection (if any) and connects again after the shortest backoff delay. */
   reconnect(): void {
     if (this.state === DISABLED) return;
-    if (this.state === CONNECTED) this.write(encodeEmpty(DISCONNECT));
+    if (this.state === CONNECTED) this.run(WRITE, encode({ type: DISCONNECT }));
     this.attempts = 0;
-    if (this.sock) this.end();
+    if (this.sock) this.run(END);
     else {
       this.clock.clearTimeout(this.timer);
-      this.open();
+      this.run(OPEN);
     }
   }
 
@@ -195,13 +223,13 @@ export class MqttClient {
 
   /** 'disabled' | 'connecting' | 'connected' | 'disconnected' */
   status(): string {
-    return STATUS_NAMES[this.state];
+    return STATUS_NAMES.split(',')[this.state];
   }
 
   /** Adds the `mqtt_*` fields of /status to `out`. */
   statusFields(out: any): any {
     out.mqtt_connected = this.state === CONNECTED ? 1 : 0;
-    out.mqtt_status = STATUS_NAMES[this.state];
+    out.mqtt_status = this.status();
     out.mqtt_error = this.error;
     out.mqtt_error_detail = this.errorDetail;
     out.mqtt_connected_since = this.state === CONNECTED ? Math.floor(this.connectedSince / 1000) : 0;
@@ -216,36 +244,58 @@ export class MqttClient {
    */
   publish(topic: string, payload: string, qos?: number, retain?: boolean): boolean {
     var q = qos ? 1 : 0;
-    var kept = retain ? this.remember(topic, payload, q) : false;
-    if (this.state === CONNECTED) {
-      if (this.send(topic, payload, q, !!retain)) return true;
-      // In-flight list full: retained state still goes out now (QoS 0); it is re-sent on connect.
-      return kept && this.send(topic, payload, 0, true);
+    var kept = false;
+    if (retain) {
+      // remember it (within the bounds)
+      var e = this.rt[topic];
+      var old = e ? topic.length + e.p.length : 0;
+      var size = topic.length + payload.length;
+      if (this.rtBytes - old + size <= num(this.o.maxRetainedBytes, 4096) && (e || this.rtKeys.length < num(this.o.maxRetained, 16))) {
+        if (!e) {
+          this.rtKeys.push(topic);
+          e = this.rt[topic] = { p: payload, q: q };
+        }
+        e.p = payload;
+        e.q = q;
+        this.rtBytes += size - old;
+        kept = true;
+      }
     }
-    if (q && !retain) return this.queue(topic, payload, false, false) !== null;
+    var f: Flight = { id: 0, t: topic, p: payload, r: !!retain, s: false };
+    if (this.state === CONNECTED) {
+      if (this.run(SEND, f, q)) return true;
+      // In-flight list full: retained state still goes out now (QoS 0); it is re-sent on connect.
+      return kept && this.run(SEND, f, 0);
+    }
+    if (q && !retain) return this.run(QUEUE, f) !== null;
     return kept;
   }
 
   /** Subscribes now and after every reconnect. `cb` takes the matching messages instead of onMessage. */
   subscribe(filter: string, qos?: number, cb?: MqttMessageHandler | null): boolean {
     var q = qos ? 1 : 0;
-    var i = this.findSub(filter);
-    if (i < 0) {
-      if (this.subs.length >= num(this.o.maxSubs, 16)) return false;
-      this.subs.push({ f: filter, q: q, cb: cb || null });
-    } else {
-      this.subs[i].q = q;
-      this.subs[i].cb = cb || null;
+    var subs = this.subs;
+    var i = 0;
+    while (i < subs.length && subs[i].f !== filter) i++;
+    if (i === subs.length) {
+      if (subs.length >= num(this.o.maxSubs, 16)) return false;
+      subs.push({ f: filter, q: q });
     }
-    if (this.state === CONNECTED) this.write(encodeSubscribe(this.packetId(), [filter], [q]));
+    subs[i].q = q;
+    if (cb) subs[i].cb = cb;
+    else delete subs[i].cb;
+    if (this.state === CONNECTED) this.run(WRITE, encode({ type: SUBSCRIBE, id: this.run(ID), topics: [filter], codes: [q] }));
     return true;
   }
 
   unsubscribe(filter: string): void {
-    var i = this.findSub(filter);
-    if (i < 0) return;
-    this.subs.splice(i, 1);
-    if (this.state === CONNECTED) this.write(encodeUnsubscribe(this.packetId(), [filter]));
+    var subs = this.subs;
+    for (var i = 0; i < subs.length; i++)
+      if (subs[i].f === filter) {
+        subs.splice(i, 1);
+        if (this.state === CONNECTED) this.run(WRITE, encode({ type: UNSUBSCRIBE, id: this.run(ID), topics: [filter] }));
+        return;
+      }
   }
 
   /** Forgets a remembered retained topic (it is no longer re-sent on connect). */
@@ -262,279 +312,228 @@ export class MqttClient {
     return this.flights.length;
   }
 
-  private findSub(filter: string): number {
-    for (var i = 0; i < this.subs.length; i++) if (this.subs[i].f === filter) return i;
-    return -1;
-  }
-
-  private remember(topic: string, payload: string, q: number): boolean {
-    var e = this.rt[topic];
-    var old = e ? topic.length + e.p.length : 0;
-    var size = topic.length + payload.length;
-    if (this.rtBytes - old + size > num(this.o.maxRetainedBytes, 4096)) return false;
-    if (!e) {
-      if (this.rtKeys.length >= num(this.o.maxRetained, 16)) return false;
-      this.rtKeys.push(topic);
-      e = this.rt[topic] = { p: payload, q: q };
-    }
-    e.p = payload;
-    e.q = q;
-    this.rtBytes += size - old;
-    return true;
-  }
-
-  private packetId(): number {
-    for (;;) {
-      this.nextId = this.nextId >= 65535 ? 1 : this.nextId + 1;
-      var used = false;
-      for (var i = 0; i < this.flights.length; i++) if (this.flights[i].id === this.nextId) used = true;
-      if (!used) return this.nextId;
-    }
-  }
-
-  private queue(t: string, p: string, r: boolean, s: boolean): Flight | null {
-    if (this.flights.length >= num(this.o.maxInflight, 8)) return null;
-    var f: Flight = { id: this.packetId(), t: t, p: p, r: r, s: s };
-    this.flights.push(f);
-    return f;
-  }
-
-  private send(t: string, p: string, q: number, r: boolean): boolean {
-    var id = 0;
-    if (q) {
-      var f = this.queue(t, p, r, true);
-      if (!f) return false;
-      id = f.id;
-    }
-    this.write(encodePublish(t, p, q, r, false, id));
-    return true;
-  }
-
-  private write(data: string): void {
-    var s = this.sock;
-    if (!s || this.closing) return;
-    try {
-      s.write(data);
-    } catch (e) {
-      // the socket went away under us: its close event follows
-    }
-  }
-
-  private fail(kind: MqttError, detail: string): void {
-    if (this.failed) return;
-    this.failed = true;
-    this.error = kind;
-    this.errorDetail = detail;
-    if (this.log) this.log('warn', 'mqtt: ' + kind + ': ' + detail);
-  }
-
-  private open(): void {
-    if (this.sock || this.state === DISABLED) return;
+  /** Every private step, by op code (one function object instead of one per step). */
+  private run(op: number, a?: any, b?: any): any {
+    // Espruino does not hoist: a variable used by more than one case is declared here, never in
+    // a case (an assignment to it from another case would land in an outer scope).
+    var c = this.clock;
     var o = this.o;
-    this.state = CONNECTING;
-    this.failed = false;
-    this.closing = false;
-    this.pingAt = 0;
-    this.dec.reset();
-    var s = this.net.connect(o.host, o.port, o.tls || undefined);
-    this.sock = s;
-    this.attach(s);
-    this.clock.clearTimeout(this.timer);
-    this.timer = this.clock.setTimeout(this.onTimerFn, num(o.connectTimeoutMs, 10000));
-  }
-
-  /** The socket's handlers: they ignore events from a socket that is no longer ours. */
-  private attach(s: TcpSocket): void {
-    var self = this;
-    s.on('connect', function () {
-      if (self.sock === s && !self.closing) self.onOpen();
-    });
-    s.on('data', function (d: string) {
-      if (self.sock === s && !self.closing) self.onData(d);
-    });
-    s.on('error', function (e: { message: string }) {
-      if (self.sock === s) self.fail('network', (e && e.message) || 'socket error');
-    });
-    s.on('close', function () {
-      if (self.sock === s) self.gone();
-    });
-  }
-
-  private onOpen(): void {
-    var o = this.o;
-    this.write(
-      encodeConnect({
-        clientId: o.clientId,
-        clean: true,
-        keepAlive: num(o.keepAlive, 60),
-        username: o.username,
-        password: o.password,
-        will: o.will,
-      })
-    );
-  }
-
-  private onData(d: string): void {
-    this.lastRx = this.clock.now();
-    this.pingAt = 0;
-    var dec = this.dec;
-    dec.push(d);
-    var p: Packet | null;
-    while (!this.closing && (p = dec.next())) this.handle(p);
-    if (dec.error) this.drop('protocol', dec.error);
-  }
-
-  private handle(p: Packet): void {
-    switch (p.type) {
-      case CONNACK:
-        if (this.state !== CONNECTING) return this.drop('protocol', 'unexpected CONNACK');
-        if (p.rc) return this.drop(REFUSED[p.rc as number] || 'protocol', 'broker refused the connection (return code ' + p.rc + ')');
-        this.up();
-        return;
-      case PUBLISH:
-        if (this.state !== CONNECTED) return this.drop('protocol', 'PUBLISH before CONNACK');
-        if (p.qos === 1) this.write(encodeAck(PUBACK, p.id as number));
-        this.dispatch(p.topic as string, p.payload as string, !!p.retain);
-        return;
-      case PUBACK:
-        for (var i = 0; i < this.flights.length; i++)
-          if (this.flights[i].id === p.id) {
-            this.flights.splice(i, 1);
-            break;
-          }
-        return;
-      case SUBACK:
-        var codes = p.codes as number[];
-        for (var k = 0; k < codes.length; k++) if (codes[k] === 0x80 && this.log) this.log('warn', 'mqtt: subscription refused by the broker (packet ' + p.id + ')');
-        return;
-    }
-    // UNSUBACK, PINGRESP (pingAt is cleared by any data), PUBREC... : nothing to do
-  }
-
-  private dispatch(topic: string, payload: string, retain: boolean): void {
-    var taken = false;
-    for (var i = 0; i < this.subs.length; i++) {
-      var s = this.subs[i];
-      if (s.cb && topicMatches(s.f, topic)) {
-        taken = true;
-        s.cb(topic, payload, retain);
-      }
-    }
-    if (!taken && this.onMessage) this.onMessage(topic, payload, retain);
-  }
-
-  /** CONNACK accepted: subscriptions, QoS 1 left over, remembered retained state, then onConnect. */
-  private up(): void {
-    var c = this.clock;
-    c.clearTimeout(this.timer);
-    this.timer = null;
-    this.state = CONNECTED;
-    this.error = '';
-    this.errorDetail = '';
-    this.connectedSince = c.now();
-    var ka = num(this.o.keepAlive, 60);
-    if (ka > 0) this.kaTimer = c.setInterval(this.onKaFn, ka * 500);
-    if (this.log) this.log('info', 'mqtt: connected to ' + this.o.host + ':' + this.o.port);
-    var i: number;
-    // One SUBSCRIBE per filter: each stays well under any broker's packet limit.
-    for (i = 0; i < this.subs.length; i++) this.write(encodeSubscribe(this.packetId(), [this.subs[i].f], [this.subs[i].q]));
-    for (i = 0; i < this.flights.length; i++) {
-      var f = this.flights[i];
-      this.write(encodePublish(f.t, f.p, 1, f.r, f.s, f.id));
-      f.s = true;
-    }
-    for (i = 0; i < this.rtKeys.length; i++) {
-      var t = this.rtKeys[i];
-      var e = this.rt[t];
-      // The same value in flight went out just above.
-      if (e.q && this.flightFor(t, e.p)) continue;
-      this.send(t, e.p, e.q, true);
-    }
-    if (this.onConnect) this.onConnect();
-  }
-
-  private flightFor(topic: string, payload: string): boolean {
-    for (var i = 0; i < this.flights.length; i++) {
-      var f = this.flights[i];
-      if (f.t === topic && f.r && f.p === payload) return true;
-    }
-    return false;
-  }
-
-  private onKeepAlive(): void {
-    if (this.state !== CONNECTED || this.closing) return;
-    var now = this.clock.now();
-    var ka = num(this.o.keepAlive, 60) * 1000;
-    if (this.pingAt && now - this.pingAt >= ka) {
-      this.drop('timeout', 'no answer to PINGREQ within ' + ka / 1000 + ' s');
-      return;
-    }
-    if (!this.pingAt) {
-      this.pingAt = now;
-      this.write(encodeEmpty(PINGREQ));
-    }
-  }
-
-  /** Ends this connection after an error; reconnecting follows the socket's close. */
-  private drop(kind: MqttError, detail: string): void {
-    this.fail(kind, detail);
-    this.end();
-  }
-
-  /** Ends the socket and waits (bounded) for its close. */
-  private end(): void {
-    var c = this.clock;
-    c.clearInterval(this.kaTimer);
-    this.kaTimer = null;
-    c.clearTimeout(this.timer);
-    this.timer = null;
-    if (this.state !== DISABLED) this.state = DISCONNECTED;
-    if (!this.sock || this.closing) return;
-    this.closing = true;
-    try {
-      this.sock.end();
-    } catch (e) {
-      // already gone
-    }
-    this.timer = c.setTimeout(this.onTimerFn, num(this.o.closeWaitMs, 5000));
-  }
-
-  /** The socket is closed (or given up on): schedule the next attempt. */
-  private gone(): void {
-    var c = this.clock;
-    var was = this.state === CONNECTED;
-    c.clearInterval(this.kaTimer);
-    this.kaTimer = null;
-    c.clearTimeout(this.timer);
-    this.timer = null;
-    this.sock = null;
-    this.closing = false;
-    this.dec.reset();
-    if (was && c.now() - this.connectedSince >= num(this.o.stableMs, 60000)) this.attempts = 0;
-    this.fail('network', 'connection closed');
-    if (this.state !== DISABLED) this.state = DISCONNECTED;
-    if (this.log) this.log('info', 'mqtt: disconnected (' + this.error + ': ' + this.errorDetail + ')');
-    if (this.onDisconnect) this.onDisconnect();
-    if (this.state === DISABLED) return;
-    var min = num(this.o.backoffMinMs, 1000);
-    var max = num(this.o.backoffMaxMs, 60000);
-    var base = Math.min(max, min * Math.pow(2, Math.min(this.attempts, 20)));
-    this.attempts++;
-    this.timer = c.setTimeout(this.onTimerFn, Math.floor(base / 2 + (Math.random() * base) / 2));
-  }
-
-  /** The one timer: connect timeout, close wait, or the end of a backoff delay. */
-  private onTimer(): void {
-    this.timer = null;
     var s: any = this.sock;
-    if (s) {
-      if (this.closing) {
-        // The peer never closed: let the socket go (Node keeps a half-closed one open; a HAL
-        // socket with destroy() frees it at once).
-        if (s.destroy) s.destroy();
-        this.gone();
-      }
-      else this.drop('timeout', 'no CONNACK within ' + num(this.o.connectTimeoutMs, 10000) + ' ms');
-    } else this.open();
+    var i: number;
+    var f: Flight;
+    switch (op) {
+      case WRITE:
+        if (!s || this.closing) return;
+        try {
+          s.write(a);
+        } catch (e) {
+          // the socket went away under us: its close event follows
+        }
+        return;
+
+      case FAIL:
+      case DROP:
+        if (!this.failed) {
+          this.failed = true;
+          this.error = a;
+          this.errorDetail = b;
+          if (this.log) this.log('warn', 'mqtt: ' + a + ': ' + b);
+        }
+        if (op === FAIL) return;
+      // falls through: a drop ends the connection; reconnecting follows the socket's close
+      case END:
+        c.clearInterval(this.kaTimer);
+        this.kaTimer = null;
+        c.clearTimeout(this.timer);
+        this.timer = null;
+        if (this.state !== DISABLED) this.state = DISCONNECTED;
+        if (!s || this.closing) return;
+        this.closing = true;
+        try {
+          s.end();
+        } catch (e) {
+          // already gone
+        }
+        this.timer = c.setTimeout(this.tick, num(o.closeWaitMs, 5000));
+        return;
+
+      case GONE:
+        var was = this.state === CONNECTED;
+        c.clearInterval(this.kaTimer);
+        this.kaTimer = null;
+        c.clearTimeout(this.timer);
+        this.timer = null;
+        this.sock = null;
+        this.closing = false;
+        this.dec.reset();
+        if (was && c.now() - this.connectedSince >= num(o.stableMs, 60000)) this.attempts = 0;
+        this.run(FAIL, 'network', 'connection closed');
+        if (this.state !== DISABLED) this.state = DISCONNECTED;
+        if (this.log) this.log('info', 'mqtt: disconnected (' + this.error + ': ' + this.errorDetail + ')');
+        if (this.onDisconnect) this.onDisconnect();
+        if (this.state === DISABLED) return;
+        var min = num(o.backoffMinMs, 1000);
+        var max = num(o.backoffMaxMs, 60000);
+        var base = Math.min(max, min * Math.pow(2, Math.min(this.attempts, 20)));
+        this.attempts++;
+        this.timer = c.setTimeout(this.tick, Math.floor(base / 2 + (Math.random() * base) / 2));
+        return;
+
+      case OPEN:
+        if (s || this.state === DISABLED) return;
+        this.state = CONNECTING;
+        this.failed = false;
+        this.closing = false;
+        this.pingAt = 0;
+        this.dec.reset();
+        s = this.net.connect(o.host, o.port, o.tls || undefined);
+        this.sock = s;
+        // Two handlers per connection, each for two events told apart by their argument (connect:
+        // none, data: a string; error: an object, close: none or a flag). They ignore events from
+        // a socket that is no longer ours.
+        var self = this;
+        var onIn = function (d?: string) {
+          if (self.sock === s && !self.closing) self.run(typeof d === 'string' ? DATA : HELLO, d);
+        };
+        var onEnd = function (e?: any) {
+          if (self.sock !== s) return;
+          if (e && typeof e === 'object') self.run(FAIL, 'network', e.message || 'socket error');
+          else self.run(GONE);
+        };
+        s.on('connect', onIn);
+        s.on('data', onIn);
+        s.on('error', onEnd);
+        s.on('close', onEnd);
+        c.clearTimeout(this.timer);
+        this.timer = c.setTimeout(this.tick, num(o.connectTimeoutMs, 10000));
+        return;
+
+      case TIMER:
+        if (this.state === CONNECTED && !this.closing) {
+          // Keep-alive tick (the only timer while connected: the other one is cleared by CONNACK)
+          var now = c.now();
+          var ka = num(o.keepAlive, 60) * 1000;
+          if (this.pingAt && now - this.pingAt >= ka) this.run(DROP, 'timeout', 'no answer to PINGREQ within ' + ka / 1000 + ' s');
+          else if (!this.pingAt) {
+            this.pingAt = now;
+            this.run(WRITE, encode({ type: PINGREQ }));
+          }
+          return;
+        }
+        this.timer = null;
+        if (!s) this.run(OPEN);
+        else if (!this.closing) this.run(DROP, 'timeout', 'no CONNACK within ' + num(o.connectTimeoutMs, 10000) + ' ms');
+        else {
+          // The peer never closed: let the socket go (Node keeps a half-closed one open; a HAL
+          // socket with destroy() frees it at once).
+          if (s.destroy) s.destroy();
+          this.run(GONE);
+        }
+        return;
+
+      case HELLO:
+        this.run(WRITE, encode({ type: CONNECT, clientId: o.clientId, clean: true, keepAlive: num(o.keepAlive, 60), username: o.username, password: o.password, will: o.will || undefined }));
+        return;
+
+      case DATA:
+        this.lastRx = c.now();
+        this.pingAt = 0;
+        var dec = this.dec;
+        dec.push(a);
+        var p: Packet | null;
+        while (!this.closing && (p = dec.next())) this.run(PACKET, p);
+        if (dec.error) this.run(DROP, 'protocol', dec.error);
+        return;
+
+      case PACKET:
+        switch (a.type) {
+          case CONNACK:
+            if (this.state !== CONNECTING) return this.run(DROP, 'protocol', 'unexpected CONNACK');
+            if (a.rc) return this.run(DROP, REFUSED.split(',')[a.rc] || 'protocol', 'broker refused the connection (return code ' + a.rc + ')');
+            this.run(UP);
+            return;
+          case PUBLISH:
+            if (this.state !== CONNECTED) return this.run(DROP, 'protocol', 'PUBLISH before CONNACK');
+            if (a.qos === 1) this.run(WRITE, encode({ type: PUBACK, id: a.id }));
+            // the subscriptions with their own handler first, else onMessage
+            var taken = false;
+            var retain = !!a.retain;
+            for (i = 0; i < this.subs.length; i++) {
+              var sub = this.subs[i];
+              if (sub.cb && topicMatches(sub.f, a.topic)) {
+                taken = true;
+                sub.cb(a.topic, a.payload, retain);
+              }
+            }
+            if (!taken && this.onMessage) this.onMessage(a.topic, a.payload, retain);
+            return;
+          case PUBACK:
+            for (i = 0; i < this.flights.length; i++)
+              if (this.flights[i].id === a.id) {
+                this.flights.splice(i, 1);
+                break;
+              }
+            return;
+          case SUBACK:
+            var codes = a.codes as number[];
+            for (i = 0; i < codes.length; i++) if (codes[i] === 0x80 && this.log) this.log('warn', 'mqtt: subscription refused by the broker (packet ' + a.id + ')');
+            return;
+        }
+        // UNSUBACK, PINGRESP (pingAt is cleared by any data), PUBREC... : nothing to do
+        return;
+
+      case UP:
+        // CONNACK accepted: subscriptions, QoS 1 left over, remembered retained state, then onConnect.
+        c.clearTimeout(this.timer);
+        this.timer = null;
+        this.state = CONNECTED;
+        this.error = '';
+        this.errorDetail = '';
+        this.connectedSince = c.now();
+        var keep = num(o.keepAlive, 60);
+        if (keep > 0) this.kaTimer = c.setInterval(this.tick, keep * 500);
+        if (this.log) this.log('info', 'mqtt: connected to ' + o.host + ':' + o.port);
+        // One SUBSCRIBE per filter: each stays well under any broker's packet limit.
+        for (i = 0; i < this.subs.length; i++) this.run(WRITE, encode({ type: SUBSCRIBE, id: this.run(ID), topics: [this.subs[i].f], codes: [this.subs[i].q] }));
+        for (i = 0; i < this.flights.length; i++) {
+          f = this.flights[i];
+          this.run(WRITE, encode({ type: PUBLISH, topic: f.t, payload: f.p, qos: 1, retain: f.r, dup: f.s, id: f.id }));
+          f.s = true;
+        }
+        for (i = 0; i < this.rtKeys.length; i++) {
+          var t = this.rtKeys[i];
+          var e = this.rt[t];
+          // The same value in flight went out just above.
+          var dup = false;
+          if (e.q) for (var k = 0; k < this.flights.length; k++) if (this.flights[k].t === t && this.flights[k].r && this.flights[k].p === e.p) dup = true;
+          if (!dup) this.run(SEND, { id: 0, t: t, p: e.p, r: true, s: false }, e.q);
+        }
+        if (this.onConnect) this.onConnect();
+        return;
+
+      case ID:
+        for (;;) {
+          this.nextId = this.nextId >= 65535 ? 1 : this.nextId + 1;
+          var used = false;
+          for (i = 0; i < this.flights.length; i++) if (this.flights[i].id === this.nextId) used = true;
+          if (!used) return this.nextId;
+        }
+
+      case SEND:
+        f = a;
+        if (b) {
+          f.s = true;
+          if (!this.run(QUEUE, f)) return false;
+        }
+        this.run(WRITE, encode({ type: PUBLISH, topic: f.t, payload: f.p, qos: b, retain: f.r, id: b ? f.id : 0 }));
+        return true;
+
+      case QUEUE:
+        if (this.flights.length >= num(o.maxInflight, 8)) return null;
+        f = a;
+        f.id = this.run(ID);
+        this.flights.push(f);
+        return f;
+    }
   }
 }

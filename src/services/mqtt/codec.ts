@@ -63,18 +63,68 @@ export interface ConnectOptions {
 
 var chr = String.fromCharCode;
 
-function u16(n: number): string {
-  return chr((n >> 8) & 255, n & 255);
-}
-
 /** A UTF-8 string with its two-byte length. */
 function str(s: string): string {
   var b = utf8Encode(s);
-  return u16(b.length) + b;
+  return chr((b.length >> 8) & 255, b.length & 255) + b;
 }
 
-/** Fixed header + remaining length (variable-length, up to 4 bytes) + body. */
-function frame(first: number, body: string): string {
+/**
+ * Any packet from its fields (as MqttDecoder gives them): the one encoder the client calls, so the
+ * image holds one function for all packet types. The encodeX wrappers below are the readable API
+ * (tests); the bundler drops the ones the client does not use.
+ */
+export function encode(p: Packet): string {
+  var t = p.type;
+  var id = p.id || 0;
+  var body = chr((id >> 8) & 255, id & 255);
+  var first = t << 4;
+  var i: number;
+  switch (t) {
+    case CONNECT:
+      var flags = p.clean === false ? 0 : 2;
+      var tail = str(p.clientId as string);
+      var w = p.will;
+      if (w) {
+        flags |= 4 | ((w.qos || 0) << 3) | (w.retain ? 32 : 0);
+        tail += str(w.topic) + str(w.payload);
+      }
+      if (p.username != null && p.username !== '') {
+        flags |= 128;
+        tail += str(p.username);
+        if (p.password != null) {
+          flags |= 64;
+          tail += str(p.password);
+        }
+      }
+      var ka = p.keepAlive as number;
+      body = '\x00\x04MQTT\x04' + chr(flags, (ka >> 8) & 255, ka & 255) + tail;
+      break;
+    case CONNACK:
+      return chr(0x20, 2, p.sp ? 1 : 0, p.rc as number);
+    case PUBLISH:
+      // `id` only for QoS 1/2. A large payload is one string here: keep publishes small (max packet).
+      var q = p.qos || 0;
+      first |= (p.dup ? 8 : 0) | (q << 1) | (p.retain ? 1 : 0);
+      body = str(p.topic as string) + (q ? body : '') + utf8Encode(p.payload as string);
+      break;
+    case SUBSCRIBE:
+    case UNSUBSCRIBE:
+      first |= 2;
+      var topics = p.topics as string[];
+      for (i = 0; i < topics.length; i++) body += str(topics[i]) + (t === SUBSCRIBE ? chr((p.codes && p.codes[i]) || 0) : '');
+      break;
+    case SUBACK:
+      var codes = p.codes as number[];
+      for (i = 0; i < codes.length; i++) body += chr(codes[i]);
+      break;
+    case PINGREQ:
+    case PINGRESP:
+    case DISCONNECT:
+      return chr(first, 0);
+    // the acks (PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK): the two-byte id is the body
+  }
+  // Fixed header + remaining length (variable-length, up to 4 bytes) + body.
   var n = body.length;
   var len = '';
   do {
@@ -86,60 +136,38 @@ function frame(first: number, body: string): string {
 }
 
 export function encodeConnect(o: ConnectOptions): string {
-  var flags = o.clean === false ? 0 : 2;
-  var tail = str(o.clientId);
-  var w = o.will;
-  if (w) {
-    flags |= 4 | ((w.qos || 0) << 3) | (w.retain ? 32 : 0);
-    tail += str(w.topic) + str(w.payload);
-  }
-  if (o.username != null && o.username !== '') {
-    flags |= 128;
-    tail += str(o.username);
-    if (o.password != null) {
-      flags |= 64;
-      tail += str(o.password);
-    }
-  }
-  return frame(0x10, '\x00\x04MQTT\x04' + chr(flags) + u16(o.keepAlive) + tail);
+  return encode({ type: CONNECT, clientId: o.clientId, clean: o.clean, keepAlive: o.keepAlive, username: o.username, password: o.password, will: o.will || undefined });
 }
 
-/** `id` only for QoS 1/2. A large payload is one string here: keep publishes small (max packet). */
 export function encodePublish(topic: string, payload: string, qos: number, retain: boolean, dup: boolean, id: number): string {
-  return frame(0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), str(topic) + (qos ? u16(id) : '') + utf8Encode(payload));
+  return encode({ type: PUBLISH, topic: topic, payload: payload, qos: qos, retain: retain, dup: dup, id: id });
 }
 
 /** PUBACK and the other two-byte-id acknowledgements: type 4, 5, 7, 11. */
 export function encodeAck(type: number, id: number): string {
-  return frame(type << 4, u16(id));
+  return encode({ type: type, id: id });
 }
 
 /** PINGREQ, PINGRESP, DISCONNECT. */
 export function encodeEmpty(type: number): string {
-  return chr(type << 4, 0);
+  return encode({ type: type });
 }
 
 export function encodeSubscribe(id: number, topics: string[], qos: number[]): string {
-  var body = u16(id);
-  for (var i = 0; i < topics.length; i++) body += str(topics[i]) + chr(qos[i] || 0);
-  return frame(0x82, body);
+  return encode({ type: SUBSCRIBE, id: id, topics: topics, codes: qos });
 }
 
 export function encodeUnsubscribe(id: number, topics: string[]): string {
-  var body = u16(id);
-  for (var i = 0; i < topics.length; i++) body += str(topics[i]);
-  return frame(0xa2, body);
+  return encode({ type: UNSUBSCRIBE, id: id, topics: topics });
 }
 
 /** Encoders for the broker side, used by tests only (CONNACK, SUBACK). */
 export function encodeConnack(rc: number, sp: boolean): string {
-  return chr(0x20, 2, sp ? 1 : 0, rc);
+  return encode({ type: CONNACK, rc: rc, sp: sp });
 }
 
 export function encodeSuback(id: number, codes: number[]): string {
-  var body = u16(id);
-  for (var i = 0; i < codes.length; i++) body += chr(codes[i]);
-  return frame(0x90, body);
+  return encode({ type: SUBACK, id: id, codes: codes });
 }
 
 /**
@@ -171,51 +199,31 @@ export class MqttDecoder {
     this.error = '';
   }
 
-  private fail(msg: string): null {
-    this.error = msg;
-    this.buf = '';
-    return null;
-  }
-
   /** Length of the whole packet at the front of buf, 0 if not known yet, -1 on error. */
   private head(): number {
     var b = this.buf;
     var t = b.charCodeAt(0) >> 4;
-    if (t === 0 || t === 15) {
-      this.fail('bad packet type ' + t);
-      return -1;
-    }
-    var mult = 1;
-    var n = 0;
-    for (var i = 1; i < 5; i++) {
-      if (i >= b.length) return 0;
-      var d = b.charCodeAt(i);
-      n += (d & 127) * mult;
-      if (!(d & 128)) {
-        var total = i + 1 + n;
-        if (total > this.max) {
-          this.fail('packet too large (' + total + ' bytes, max ' + this.max + ')');
-          return -1;
+    var err = 'bad remaining length';
+    if (t === 0 || t === 15) err = 'bad packet type ' + t;
+    else {
+      var mult = 1;
+      var n = 0;
+      for (var i = 1; i < 5; i++) {
+        if (i >= b.length) return 0;
+        var d = b.charCodeAt(i);
+        n += (d & 127) * mult;
+        if (!(d & 128)) {
+          var total = i + 1 + n;
+          if (total <= this.max) return total;
+          err = 'packet too large (' + total + ' bytes, max ' + this.max + ')';
+          break;
         }
-        return total;
+        mult *= 128;
       }
-      mult *= 128;
     }
-    this.fail('bad remaining length');
+    this.error = err;
+    this.buf = '';
     return -1;
-  }
-
-  /** The next whole packet, or null (none yet, or `error`). */
-  next(): Packet | null {
-    if (this.error || !this.buf.length) return null;
-    var total = this.head();
-    if (total <= 0 || this.buf.length < total) return null;
-    var b = this.buf;
-    this.buf = b.substring(total);
-    this.b = b.substring(0, total);
-    var p = this.parse(b.charCodeAt(0));
-    this.b = '';
-    return p;
   }
 
   /** A length-prefixed string at pos (raw bytes); null when cut short. */
@@ -229,95 +237,121 @@ export class MqttDecoder {
     return b.substring(pos + 2, pos + 2 + n);
   }
 
-  /** A two-byte number at pos; -1 when cut short. */
-  private u16(): number {
-    var pos = this.pos;
-    if (pos + 2 > this.b.length) return -1;
-    this.pos = pos + 2;
-    return (this.b.charCodeAt(pos) << 8) | this.b.charCodeAt(pos + 1);
-  }
-
-  /** Decodes the whole packet in `b` (fixed header included). */
-  private parse(first: number): Packet | null {
-    var b = this.b;
+  /** The next whole packet, or null (none yet, or `error`). */
+  next(): Packet | null {
+    if (this.error || !this.buf.length) return null;
+    var total = this.head();
+    if (total <= 0 || this.buf.length < total) return null;
+    var b = this.buf.substring(0, total);
+    this.buf = this.buf.substring(total);
+    this.b = b;
+    var first = b.charCodeAt(0);
     var type = first >> 4;
     var flags = first & 15;
     // Skip the fixed header: the first byte without the continuation bit ends it.
     var h = 1;
     while (b.charCodeAt(h) & 128) h++;
-    this.pos = h + 1;
+    var pos = h + 1;
+    this.pos = pos;
     var end = b.length;
     var p: Packet = { type: type };
     var self = this;
     var s: string | null;
     var i: number;
+    // Why the packet is bad; '' while it is fine. Two-byte numbers are read in place (a packet
+    // cut short reads 0 and fails its length check).
+    var err = '';
     switch (type) {
       case PUBLISH:
         p.dup = (flags & 8) !== 0;
         p.qos = (flags >> 1) & 3;
         p.retain = (flags & 1) !== 0;
-        if (p.qos === 3) return self.fail('bad PUBLISH QoS');
+        if (p.qos === 3) {
+          err = 'bad PUBLISH QoS';
+          break;
+        }
         s = self.str();
-        if (s === null || (s = utf8Decode(s)) === null || s === '') return self.fail('bad PUBLISH topic');
+        if (s === null || (s = utf8Decode(s)) === null || s === '') {
+          err = 'bad PUBLISH topic';
+          break;
+        }
         p.topic = s;
         if (p.qos) {
-          p.id = self.u16();
-          if (p.id <= 0) return self.fail('bad PUBLISH packet id');
+          pos = self.pos;
+          p.id = pos + 2 > end ? -1 : (b.charCodeAt(pos) << 8) | b.charCodeAt(pos + 1);
+          self.pos = pos + 2;
+          if (p.id <= 0) {
+            err = 'bad PUBLISH packet id';
+            break;
+          }
         }
         s = b.substring(self.pos);
         p.payload = utf8Decode(s) || s;
-        return p;
+        break;
       case CONNACK:
-        if (flags || end - self.pos !== 2) return self.fail('bad CONNACK');
-        p.sp = (b.charCodeAt(self.pos) & 1) !== 0;
-        p.rc = b.charCodeAt(self.pos + 1);
-        return p;
+        if (flags || end - pos !== 2) err = 'bad CONNACK';
+        p.sp = (b.charCodeAt(pos) & 1) !== 0;
+        p.rc = b.charCodeAt(pos + 1);
+        break;
       case PUBACK:
       case 5: // PUBREC
       case 6: // PUBREL
       case 7: // PUBCOMP
       case UNSUBACK:
-        if (flags !== (type === 6 ? 2 : 0) || end - self.pos !== 2) return self.fail('bad ack packet ' + type);
-        p.id = self.u16();
-        return p;
+        if (flags !== (type === 6 ? 2 : 0) || end - pos !== 2) err = 'bad ack packet ' + type;
+        p.id = (b.charCodeAt(pos) << 8) | b.charCodeAt(pos + 1);
+        break;
       case SUBACK:
-        if (flags || end - self.pos < 3) return self.fail('bad SUBACK');
-        p.id = self.u16();
+        if (flags || end - pos < 3) {
+          err = 'bad SUBACK';
+          break;
+        }
+        p.id = (b.charCodeAt(pos) << 8) | b.charCodeAt(pos + 1);
         p.codes = [];
-        while (self.pos < end) {
-          i = b.charCodeAt(self.pos++);
-          if (i > 2 && i !== 0x80) return self.fail('bad SUBACK code');
+        for (pos += 2; pos < end && !err; pos++) {
+          i = b.charCodeAt(pos);
+          if (i > 2 && i !== 0x80) err = 'bad SUBACK code';
           p.codes.push(i);
         }
-        return p;
+        break;
       case PINGREQ:
       case PINGRESP:
       case DISCONNECT:
-        if (flags || end !== self.pos) return self.fail('bad packet ' + type);
-        return p;
+        if (flags || end !== pos) err = 'bad packet ' + type;
+        break;
       case SUBSCRIBE:
       case UNSUBSCRIBE:
-        if (flags !== 2) return self.fail('bad flags');
-        p.id = self.u16();
+        if (flags !== 2) {
+          err = 'bad flags';
+          break;
+        }
+        p.id = pos + 2 > end ? -1 : (b.charCodeAt(pos) << 8) | b.charCodeAt(pos + 1);
+        self.pos = pos + 2;
         p.topics = [];
         if (type === SUBSCRIBE) p.codes = [];
-        while (self.pos < end) {
+        while (self.pos < end && !err) {
           s = self.str();
-          if (s === null || (s = utf8Decode(s)) === null) return self.fail('bad topic filter');
-          p.topics.push(s);
-          if (type === SUBSCRIBE) {
-            if (self.pos >= end) return self.fail('bad SUBSCRIBE');
-            p.codes!.push(b.charCodeAt(self.pos++));
+          if (s === null || (s = utf8Decode(s)) === null) err = 'bad topic filter';
+          else {
+            p.topics.push(s);
+            if (type === SUBSCRIBE) {
+              if (self.pos >= end) err = 'bad SUBSCRIBE';
+              else p.codes!.push(b.charCodeAt(self.pos++));
+            }
           }
         }
-        if (!p.topics.length) return self.fail('empty topic list');
-        return p;
+        if (!err && !p.topics.length) err = 'empty topic list';
+        break;
       case CONNECT:
         s = self.str();
-        if (flags || s !== 'MQTT' || b.charCodeAt(self.pos) !== 4) return self.fail('bad CONNECT');
+        if (flags || s !== 'MQTT' || b.charCodeAt(self.pos) !== 4) {
+          err = 'bad CONNECT';
+          break;
+        }
         i = b.charCodeAt(self.pos + 1);
-        self.pos += 2;
-        p.keepAlive = self.u16();
+        pos = self.pos + 2;
+        p.keepAlive = pos + 2 > end ? -1 : (b.charCodeAt(pos) << 8) | b.charCodeAt(pos + 1);
+        self.pos = pos + 2;
         p.clean = (i & 2) !== 0;
         p.clientId = utf8Decode(self.str() || '') || '';
         if (i & 4) {
@@ -326,9 +360,15 @@ export class MqttDecoder {
         }
         if (i & 128) p.username = utf8Decode(self.str() || '') || '';
         if (i & 64) p.password = self.str() || '';
-        if (self.pos !== end) return self.fail('bad CONNECT');
-        return p;
+        if (self.pos !== end) err = 'bad CONNECT';
+        break;
+      default:
+        err = 'bad packet type ' + type;
     }
-    return self.fail('bad packet type ' + type);
+    this.b = '';
+    if (!err) return p;
+    this.error = err;
+    this.buf = '';
+    return null;
   }
 }

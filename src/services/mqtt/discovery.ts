@@ -4,7 +4,8 @@
 // already handles (`<base>/override/set`, `<base>/divertmode/set`); availability is the retained
 // announce (`{"state":"connected"|"disconnected"}`, also the last will).
 //
-// Memory: the entities are one table (a string, split once per call) and one loop; each config is
+// Memory: the entities are one table (a string, split once per call) and one function with one
+// loop (the image holds only `discovery`: the wrappers are dropped when unused); each config is
 // built, sent and dropped in turn. Configs are not remembered by the client for re-sending (they
 // would fill its small retained store): the service publishes them again on every connect.
 
@@ -55,15 +56,14 @@ var ENTITIES =
   'number;charge_current;Charge current;pilot;override/set;A;current;;\n' +
   "select;mode;Charge mode;divertmode;divertmode/set;;;;{{ 'Eco' if value == '2' else 'Normal' }}";
 
-/** The node id: `openevse_<id>`, only the characters Home Assistant accepts. */
-function nodeId(id: string): string {
-  return 'openevse_' + String(id).replace(/[^A-Za-z0-9_-]/g, '_');
-}
-
-/** Publishes every entity's config (`full`) or an empty payload; the number sent. */
-function each(client: DiscoveryClient, opts: DiscoveryOptions, full: boolean): number {
+/**
+ * Publishes every entity's config (`full`) or an empty payload; the number sent (0 while not
+ * connected). The service calls this one function; the two wrappers below name the two uses.
+ */
+export function discovery(client: DiscoveryClient, opts: DiscoveryOptions, full: boolean): number {
   if (!client.connected()) return 0;
-  var node = nodeId(opts.id);
+  // The node id: `openevse_<id>`, only the characters Home Assistant accepts.
+  var node = 'openevse_' + String(opts.id).replace(/[^A-Za-z0-9_-]/g, '_');
   var b = opts.base + '/';
   var rows = ENTITIES.split('\n');
   var device = full
@@ -120,10 +120,10 @@ function each(client: DiscoveryClient, opts: DiscoveryOptions, full: boolean): n
 
 /** Publishes every entity's retained config; the number sent (0 while not connected). */
 export function publishDiscovery(client: DiscoveryClient, opts: DiscoveryOptions): number {
-  return each(client, opts, true);
+  return discovery(client, opts, true);
 }
 
 /** Deletes every entity (empty retained configs); the number sent (0 while not connected). */
 export function removeDiscovery(client: DiscoveryClient, opts: DiscoveryOptions): number {
-  return each(client, opts, false);
+  return discovery(client, opts, false);
 }

@@ -178,7 +178,12 @@ export class Gateway {
    */
   clockMoved(deltaMs: number): void {
     this.startedAt += deltaMs;
-    if (this.planning) this.planning.scheduler.update();
+    if (!this.planning) return;
+    this.planning.scheduler.update();
+    // a time limit counts charging time, not the step: the device's first SNTP sync jumps from
+    // 1970 and would otherwise end the charge at once
+    var limits = this.planning.limits;
+    if (limits.since >= 0) limits.since += deltaMs;
   }
 
   statusDocument(): Status {

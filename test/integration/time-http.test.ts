@@ -173,3 +173,17 @@ test('/time methods: OPTIONS 200, DELETE 405; form variant on /time too', async 
   expect(r.text).toBe('set');
   expect(Math.abs(Date.parse((await time()).time) - Date.UTC(2030, 4, 6, 7, 8, 9))).toBeLessThan(2000);
 });
+
+test('setting the clock forward during a charge does not count as charging time: a time limit stays unreached', async () => {
+  g.emulator.plugIn();
+  g.emulator.requestCharge();
+  await waitFor(async () => (await call(g.url, 'GET', '/status')).json.state === 3, 'charging');
+  expect((await call(g.url, 'POST', '/limit', { type: 'time', value: 30 })).status).toBe(201);
+  // the device's first SNTP sync: a jump of days
+  const later = new Date(Date.now() + 3 * 86400000).toISOString().substr(0, 19) + 'Z';
+  expect((await call(g.url, 'POST', '/time', { sntp_enabled: false, time: later }, JSONH)).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 2500)); // the limit is checked every second
+  const s = (await call(g.url, 'GET', '/status')).json;
+  expect(s.state).toBe(3);
+  expect(g.gateway.planning!.limits.reached).toBe(false);
+});

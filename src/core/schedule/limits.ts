@@ -41,7 +41,8 @@ export class LimitManager {
   private defType = '';
   private defValue = 0;
   private chargedMs = 0;
-  private since = -1;
+  /** When the current charging stretch began (-1: not charging); Gateway.clockMoved moves it with the clock. */
+  since = -1;
   private state = -1;
   private vehicle = -1;
   private timer: any = 0;

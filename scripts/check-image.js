@@ -309,8 +309,11 @@ function analyse(code) {
     if (owner.type === 'VariableDeclarator') {
       const decl = anc[j - 1];
       if (decl.kind === 'var') {
-        declare(nearestScope(j - 2, (n) => n.type === 'Program' || isFunction(n) || n.type === 'StaticBlock'), id, 'var',
-          { fn: owner.id === id && owner.init && isFunction(owner.init) ? owner.init : null });
+        const fnScope = nearestScope(j - 2, (n) => n.type === 'Program' || isFunction(n) || n.type === 'StaticBlock');
+        // the switch case it is declared in, if any (between it and its function)
+        let inCase = null;
+        for (let k = j - 2; k >= 0 && anc[k] !== fnScope; k--) if (anc[k].type === 'SwitchCase') { inCase = anc[k]; break; }
+        declare(fnScope, id, 'var', { fn: owner.id === id && owner.init && isFunction(owner.init) ? owner.init : null, inCase });
       } else {
         const scope = nearestScope(j - 2, isScope);
         const inHeader = /^For/.test(scope.type) && (scope.init === decl || scope.left === decl);
@@ -399,6 +402,13 @@ function analyse(code) {
       report(r.node, 'use before declaration',
         `\`${r.name}\` is ${r.write ? 'assigned' : 'used'} before its ${b.kind === 'var' ? 'var' : 'function'} declaration at ${where(b.at)}; ` +
         `Espruino does not hoist: ${r.write ? 'the assignment creates a global' : 'ReferenceError'} (${REF})`);
+    }
+    // A var declared in one switch case exists only once that case has run (no hoisting): used from another
+    // case or after the switch, it is a ReferenceError or, assigned, an outer variable (found in the MQTT client).
+    if (b.kind === 'var' && b.inCase && !crossed && (r.node.start < b.inCase.start || r.node.start >= b.inCase.end)) {
+      report(r.node, 'use before declaration',
+        `\`${r.name}\` is ${r.write ? 'assigned' : 'used'} outside the switch case that declares it (at ${where(b.at)}); ` +
+        `Espruino does not hoist: ${r.write ? 'the assignment goes to an outer variable' : 'ReferenceError'} unless that case ran first (${REF})`);
     }
     // `for (let i...)` is ONE binding on Espruino: a closure made in the loop sees the last value (espruino.md §2;
     // for-in/for-of with let or const too, 2v29 build).

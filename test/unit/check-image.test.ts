@@ -85,6 +85,8 @@ const FAILING: Case[] = [
   ['use before declaration', 'v = 2;\nvar v;', 1, 1],
   ['use before declaration', 'function outer() {\n  if (a) { g(); }\n  function g() {}\n}', 2, 12],
   ['use before declaration', '(function () { f(); })();\nfunction f() {}', 1, 16],
+  ['use before declaration', 'function f(op) {\n  switch (op) {\n    case 1: var n = 1; break;\n    case 2: n = 2; break;\n  }\n}', 4, 13],
+  ['use before declaration', 'function f(op) {\n  switch (op) {\n    case 1: var n = 1;\n  }\n  return n;\n}', 5, 10],
   ['use before declaration', 'var B = (function (_super) {\n  __extends(B, _super);\n  function B() {}\n  return B;\n})(A);', 2, 13],
   ['use before declaration', 'function g() { return later; }\ng();\nvar later = 1;', 2, 1],
   ['private member', 'class A { #p = 1; }', 1, 11],
@@ -123,6 +125,7 @@ describe('check-image: each unsupported construct is reported with its place', (
 });
 
 const PASSING: [string, string][] = [
+  ['a var used in the switch case that declares it', 'function f(op) {\n  switch (op) {\n    case 1: var n = op + 1; return n * 2;\n    default: return 0;\n  }\n}'],
   ['plain ES5', [
     'var HEX = "0123456789ABCDEF";',
     'function hex2(n) { return HEX.charAt((n >> 4) & 15) + HEX.charAt(n & 15); }',

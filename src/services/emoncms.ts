@@ -20,7 +20,6 @@ export class EmoncmsService {
   sent = 0;
   success = 0;
   private timer: any = null;
-  private guard: any = null;
   /** Sequence number of the request out, 0 when none. */
   private busy = 0;
   private seq = 0;
@@ -52,8 +51,7 @@ export class EmoncmsService {
   stop(): void {
     var clock = this.gw.hal.clock;
     if (this.timer) clock.clearInterval(this.timer);
-    if (this.guard) clock.clearTimeout(this.guard);
-    this.timer = this.guard = null;
+    this.timer = null;
     this.busy = 0;
     this.backoff = this.notBefore = 0;
     this.setState(0, 'Disabled');
@@ -113,13 +111,8 @@ export class EmoncmsService {
     var answer = function (err: string | null, status: number, body: string) {
       if (self.busy !== id) return; // timed out or stopped meanwhile
       self.busy = 0;
-      if (self.guard) clock.clearTimeout(self.guard);
-      self.guard = null;
       self.answer(err, status, body);
     };
-    this.guard = clock.setTimeout(function () {
-      answer('timeout', 0, '');
-    }, this.timeoutMs + 1000);
     this.http.request({ method: 'GET', url: url, timeoutMs: this.timeoutMs }, answer);
   }
 

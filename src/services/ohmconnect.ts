@@ -22,7 +22,6 @@ export class OhmConnectService {
   ohmHour = 'NotConnected';
   message = 'Disabled';
   private timer: any = null;
-  private guard: any = null;
   private busy = 0;
   private seq = 0;
   private delay = INTERVAL_MS;
@@ -46,8 +45,7 @@ export class OhmConnectService {
   stop(): void {
     var clock = this.gw.hal.clock;
     if (this.timer) clock.clearTimeout(this.timer);
-    if (this.guard) clock.clearTimeout(this.guard);
-    this.timer = this.guard = null;
+    this.timer = null;
     this.busy = 0;
     this.update('NotConnected', 'Disabled');
   }
@@ -80,17 +78,12 @@ export class OhmConnectService {
     var answer = function (err: string | null, status: number, body: string) {
       if (self.busy !== id) return;
       self.busy = 0;
-      if (self.guard) clock.clearTimeout(self.guard);
-      self.guard = null;
       self.answer(err, status, body);
       self.timer = clock.setTimeout(function () {
         self.timer = null;
         self.poll();
       }, self.delay);
     };
-    this.guard = clock.setTimeout(function () {
-      answer('timeout', 0, '');
-    }, this.timeoutMs + 1000);
     var url = this.baseUrl + encodeURIComponent(this.gw.config.get('ohm'));
     this.http.request({ method: 'GET', url: url, timeoutMs: this.timeoutMs }, answer);
   }

@@ -15,7 +15,7 @@
 // answer is 401, one POST <base>/oauth/token {grant_type: refresh_token} gets new ones, which are
 // stored in the config (a refresh token is single use: losing the new one locks the user out).
 //
-// One request at a time, each with a timeout and a guard timer; a failure sets `tesla_error`
+// One request at a time, each with a timeout (the HttpClient's); a failure sets `tesla_error`
 // and the next attempt waits 30 s, doubling to 5 min. Vehicle data older than 10 min is dropped
 // from the status (a limit must not act on a value that stopped being true).
 import type { Gateway } from '../app';
@@ -54,7 +54,6 @@ export class TeslaService {
   /** clock.now() of the last good charge_state. */
   chargeAt = 0;
   private timer: any = null;
-  private guard: any = null;
   /** Sequence number of the request out, 0 when none. */
   private busy = 0;
   private seq = 0;
@@ -91,8 +90,7 @@ export class TeslaService {
   stop(): void {
     var clock = this.gw.hal.clock;
     if (this.timer) clock.clearTimeout(this.timer);
-    if (this.guard) clock.clearTimeout(this.guard);
-    this.timer = this.guard = null;
+    this.timer = null;
     this.busy = 0;
     var known = this.ids.length > 0 || this.error !== false;
     this.ids = [];
@@ -151,9 +149,6 @@ export class TeslaService {
 
   /** The next request now; the answer to one still out is ignored (it was for the old choice). */
   restartPoll(): void {
-    var clock = this.gw.hal.clock;
-    if (this.guard) clock.clearTimeout(this.guard);
-    this.guard = null;
     this.busy = 0;
     this.poll();
   }
@@ -195,8 +190,6 @@ export class TeslaService {
     var answer = function (err: string | null, status: number, body: string) {
       if (self.busy !== id) return; // timed out or stopped meanwhile
       self.busy = 0;
-      if (self.guard) clock.clearTimeout(self.guard);
-      self.guard = null;
       var delay = self.answer(step, err, status, body);
       if (!self.enabled()) return;
       self.timer = clock.setTimeout(function () {
@@ -204,9 +197,6 @@ export class TeslaService {
         self.poll();
       }, delay);
     };
-    this.guard = clock.setTimeout(function () {
-      answer('timeout', 0, '');
-    }, this.timeoutMs + 1000);
     this.http.request(req as any, answer);
   }
 

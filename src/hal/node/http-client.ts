@@ -10,9 +10,11 @@ export var nodeHttpClient: HttpClient = {
   request: function (r: HttpClientRequest, cb: HttpClientCallback): void {
     var done = false;
     var max = r.maxBytes || 4096;
+    var deadline: ReturnType<typeof setTimeout> | null = null;
     var finish = function (err: string | null, status: number, body: string) {
       if (done) return;
       done = true;
+      if (deadline) clearTimeout(deadline);
       cb(err, status, body);
     };
     var u: URL;
@@ -50,10 +52,12 @@ export var nodeHttpClient: HttpClient = {
         finish('connection closed', 0, '');
       });
     });
-    req.setTimeout(r.timeoutMs, function () {
+    // The whole request, not only silence (req.setTimeout): a server trickling bytes must not keep
+    // a caller waiting past timeoutMs either (the HAL's contract; services rely on it).
+    deadline = setTimeout(function () {
       finish('timeout', 0, '');
       req.destroy();
-    });
+    }, r.timeoutMs);
     req.on('error', function (e: Error) {
       finish(e.message || 'request failed', 0, '');
     });

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { chromium, BrowserContext, Page } from 'playwright-core';
+import { chromium, BrowserContext, FileChooser, Page } from 'playwright-core';
 import { startGateway, TestGateway, TestClock, waitFor } from '../helpers/gateway';
 import { setAssetSource } from '../../src/http/static';
 import { PowerHistory } from '../../src/core/history';
@@ -29,6 +29,7 @@ const consoleErrors: string[] = [];
 let allowed: RegExp[] = [/status of 501/];
 /** The history's own clock: it starts two hours back to record a morning before the page opens. */
 const historyClock = new TestClock();
+const fileChoosers: FileChooser[] = [];
 
 beforeAll(async () => {
   if (!fs.existsSync(path.resolve('dist/web/index.html.gz'))) throw new Error('dist/web/index.html.gz missing: npm run build first');
@@ -60,6 +61,11 @@ beforeAll(async () => {
     if (m.type() === 'error' && !allowed.some((r) => r.test(m.text()))) consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push('page error: ' + e.message));
+  // Listening from the start: Playwright turns the browser's file-chooser interception on
+  // asynchronously when a listener is added, so a waitForEvent('filechooser') set up just before
+  // a key press can lose the race (it did in CI: the chooser opened uncaught, the wait timed out).
+  page.on('filechooser', (chooser) => fileChoosers.push(chooser));
+  await page.evaluate(() => 0); // a round trip after the subscription
 });
 
 afterAll(async () => {
@@ -396,9 +402,10 @@ test('system: firmware upload with its progress and result, a wrong file refused
   expect(await page.evaluate(() => document.activeElement!.id)).toBe('fw');
   const outline = await page.locator('#update label.button').evaluate((l) => getComputedStyle(l).outlineStyle);
   expect(outline).toBe('solid'); // the hidden input's focus shows on its label
-  const chooser = page.waitForEvent('filechooser');
+  fileChoosers.length = 0;
   await page.keyboard.press('Space');
-  await (await chooser).setFiles({ name: 'image.bin', mimeType: 'application/octet-stream', buffer: image });
+  await waitFor(() => fileChoosers.length === 1, 'the file chooser opened by Space');
+  await fileChoosers[0].setFiles({ name: 'image.bin', mimeType: 'application/octet-stream', buffer: image });
   await page.keyboard.press('Tab');
   expect(await page.evaluate(() => document.activeElement!.id)).toBe('upload');
   await page.keyboard.press('Enter');

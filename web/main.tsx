@@ -20,6 +20,31 @@ function useHash(): string {
   return s[0];
 }
 
+/** What src/main/espruino.ts may leave off (`features_off`), in the users' words. */
+var FEATURE_NAMES: { [name: string]: string } = {
+  wifi: 'WiFi setup',
+  history: 'the power chart',
+  sntp: 'time sync (NTP)',
+  mqtt: 'MQTT',
+  planning: 'Eco mode, timers and limits',
+  emoncms: 'emoncms',
+  ohm: 'OhmConnect',
+  tesla: 'Tesla',
+};
+
+/** Said on every screen: a feature the user turned on that the device could not fit in its memory. */
+function FeaturesOff(p: { list?: string }) {
+  if (!p.list) return null;
+  var names = p.list.split(',').map(function (n) {
+    return FEATURE_NAMES[n] || n;
+  });
+  return (
+    <p class="notice" id="features-off" role="status">
+      Not running, not enough memory on this device: {names.join(', ')}. Turn off a feature you do not use (Settings) and restart.
+    </p>
+  );
+}
+
 var SCREENS = [
   ['', 'Charge'],
   ['settings', 'Settings'],
@@ -48,6 +73,7 @@ function App() {
         <span class={'dot' + (online.ws ? ' on' : '')} title={online.ws ? 'live' : 'offline'} />
       </header>
       <main>
+        <FeaturesOff list={st.features_off} />
         {screen === 'settings' ? <Settings section={parts[1]} /> : screen === 'system' ? <System /> : screen === 'setup' ? <WifiSetup /> : <Charge />}
       </main>
     </Fragment>

@@ -11,14 +11,17 @@ export function Card(p: { title: string; children?: ComponentChildren; id?: stri
   );
 }
 
-/** Children enabled once GET `path` answers; disabled with "coming soon" while it answers 501. */
+/**
+ * Children enabled once GET `path` answers; disabled while it answers 501 ("coming soon") or 503
+ * (the device left the feature off for lack of memory: src/http/util.ts sendFeatureOff).
+ */
 export function Feature(p: { path: string; title: string; children: (r: Reply) => ComponentChildren; id?: string }) {
   var r = useFetch(p.path);
-  var soon = r !== null && r.code === 501;
+  var off = r !== null && (r.code === 501 || r.code === 503);
   return (
-    <section class={'card' + (soon ? ' soon' : '')} id={p.id}>
+    <section class={'card' + (off ? ' soon' : '')} id={p.id}>
       <h2>
-        {p.title} <span class={'badge' + (soon ? '' : ' hidden-badge')}>coming soon</span>
+        {p.title} <span class={'badge' + (off ? '' : ' hidden-badge')}>{r && r.code === 503 ? 'off: low memory' : 'coming soon'}</span>
       </h2>
       <fieldset disabled={r === null || !r.ok}>{p.children(r || { ok: false, code: 0, data: {} })}</fieldset>
     </section>

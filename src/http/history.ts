@@ -2,7 +2,7 @@
 // where nothing was known: {"interval":s,"end":epoch s of the newest sample's end,"now":epoch s,
 // "power":[…],"solar":[…],"grid_ie":[…]}. Written in pieces: the whole document (~3 KB) never
 // exists as one string, which on the device would take ~200 JsVars at once.
-import { sendJson } from './util';
+import { sendFeatureOff } from './util';
 import { Ctx, allow } from './context';
 import { PowerHistory } from '../core/history';
 import type { Gateway } from '../app';
@@ -14,7 +14,7 @@ export function handleHistory(gw: Gateway, ctx: Ctx): void {
   if (!allow(ctx, 'GET')) return;
   var h: PowerHistory | null = gw.history;
   if (!h) {
-    sendJson(ctx.res, 501, { msg: 'Not in this build: /history' });
+    sendFeatureOff(gw, ctx.res, 'history', '/history');
     return;
   }
   var now = gw.hal.clock.now();

@@ -1,7 +1,7 @@
 // `/divertmode?divertmode=1|2` (Normal/Eco, kept in config `charge_mode`) and `/shaper?shaper=0|1`
 // (the current shaper on or off until the next restart), as form or query fields, with the
 // reference's plain-text replies.
-import { parseQuery, sendText } from './util';
+import { parseQuery, sendText, sendFeatureOff } from './util';
 import { Ctx, formFields, allow } from './context';
 import type { Gateway } from '../app';
 
@@ -16,7 +16,7 @@ export function handleModes(gw: Gateway, ctx: Ctx): void {
       return;
     }
     if (!gw.planning) {
-      sendText(ctx.res, 501, 'text/plain', 'The current shaper is not in this build');
+      sendFeatureOff(gw, ctx.res, 'planning', '/shaper');
       return;
     }
     gw.planning.shaper.setActive(on === '1');

@@ -2,7 +2,7 @@
 // then one switch to the handler files (a function per route would cost JsVars on the device
 // for every route, all the time).
 import { HttpRequest, HttpResponse } from '../hal/types';
-import { parseQuery, sendJson } from './util';
+import { parseQuery, sendJson, sendFeatureOff } from './util';
 import { Ctx, allow } from './context';
 import { find, inList } from '../core/text';
 import { handleRapi } from './rapi';
@@ -121,7 +121,7 @@ export function createRouter(gw: Gateway) {
         case 'emeter':
         case 'logs':
           if (!gw.planning) {
-            sendJson(ctx.res, 501, { msg: 'Not in this build: /' + p[0] });
+            sendFeatureOff(gw, ctx.res, 'planning', '/' + p[0]);
             return;
           }
           if (p[0] === 'schedule') return handleSchedule(gw.planning, ctx);

@@ -4,9 +4,10 @@
 // `/savetesla` stores `enable` and the tokens (`access_token`, `refresh_token`, `created_at`,
 // `expires_in`, as /config's tesla_* keys). The reference's `user`/`pass` login is refused with a
 // clear message: Tesla ended password grants, so storing them would only fail later, silently.
-// Without the Tesla service (the device image, for now) the vehicle endpoints answer 501;
+// Without the Tesla service (the device builds it only when turned on, and when it fits) the
+// vehicle endpoints answer 501, or 503 when it was left off for lack of memory;
 // /savetesla still stores the settings, as /config would.
-import { parseQuery, sendJson, sendText } from './util';
+import { parseQuery, sendJson, sendText, sendFeatureOff } from './util';
 import { Ctx, formFields, allow } from './context';
 import type { Gateway } from '../app';
 
@@ -15,7 +16,7 @@ export function handleTesla(gw: Gateway, ctx: Ctx): void {
   var svc = gw.tesla;
   if (!allow(ctx, name === 'savetesla' || name === 'saveteslavi' ? 'GET,POST' : 'GET')) return;
   if (!svc && name !== 'savetesla') {
-    sendJson(ctx.res, 501, { msg: 'Not implemented in this build: /' + ctx.parts.join('/') });
+    sendFeatureOff(gw, ctx.res, 'tesla', '/' + ctx.parts.join('/'));
     return;
   }
   if (name === 'tesla' || name === 'teslaveh') {

@@ -444,6 +444,31 @@ test('system: backup and restore (keyboard focus shown), log, RAPI console', asy
   await shoot('system');
 });
 
+test('a device short of memory: the features it left off are named, their cards say why', async () => {
+  // what src/main/espruino.ts does when Eco mode and MQTT do not fit: no planning, features_off
+  const planning = gw.gateway.planning;
+  gw.gateway.planning = null;
+  gw.gateway.external.features_off = 'mqtt,planning';
+  allowed.push(/status of 503/);
+  try {
+    await page.goto(gw.url + '/');
+    await hasText('#features-off', /^Not running, not enough memory on this device: MQTT, Eco mode, timers and limits\. /);
+    await hasText('#limit .badge', 'off: low memory');
+    expect(await page.locator('#limit fieldset').evaluate((f: HTMLFieldSetElement) => f.disabled)).toBe(true);
+    await go('#/settings');
+    await hasText('#features-off', /MQTT/); // on every screen
+    await shoot('features-off');
+  } finally {
+    allowed.pop();
+    gw.gateway.planning = planning;
+    delete gw.gateway.external.features_off;
+  }
+  await page.goto(gw.url + '/');
+  await waitFor(async () => !(await page.locator('#limit fieldset').evaluate((f: HTMLFieldSetElement) => f.disabled)), 'the limit card enabled again');
+  expect(await page.locator('#limit .badge').getAttribute('class')).toBe('badge hidden-badge');
+  expect(await page.locator('#features-off').count()).toBe(0);
+});
+
 test('access-point mode starts on the WiFi setup', async () => {
   gw.gateway.external.mode = 'AP';
   await page.goto(gw.url + '/');

@@ -19,7 +19,7 @@ test.each([
 ])('%s %s → 501 with a JSON msg', async (method, path) => {
   const r = await call(g.url, method, path);
   expect(r.status).toBe(501);
-  expect(r.json.msg).toMatch(/Not in this build/);
+  expect(r.json.msg).toBe('Not implemented in this build: ' + path);
 });
 
 test('/shaper → 501; /divertmode still keeps the mode; /status has the controller energy counters', async () => {
@@ -32,4 +32,37 @@ test('/shaper → 501; /divertmode still keeps the mode; /status has the control
   // a solar value is kept as pushed, for display
   expect((await call(g.url, 'POST', '/status', { solar: 1200 })).status).toBe(200);
   expect((await call(g.url, 'GET', '/status')).json.solar).toBe(1200);
+});
+
+describe('left off by the device for lack of memory (features_off)', () => {
+  beforeAll(() => {
+    g.gateway.external.features_off = 'sntp,planning,tesla';
+  });
+  afterAll(() => {
+    delete g.gateway.external.features_off;
+  });
+
+  test.each([
+    ['GET', '/schedule'],
+    ['GET', '/limit'],
+    ['GET', '/logs'],
+    ['GET', '/shaper?shaper=1'],
+  ])('%s %s → 503 saying that planning is off for memory', async (method, path) => {
+    const r = await call(g.url, method, path);
+    expect(r.status).toBe(503);
+    expect(r.json.msg).toBe(path.split('?')[0] + ': planning is not running, not enough memory on this device');
+  });
+
+  test('the Tesla endpoints → 503 for tesla', async () => {
+    expect(g.gateway.tesla).toBeFalsy();
+    const r = await call(g.url, 'GET', '/teslaveh');
+    expect(r.status).toBe(503);
+    expect(r.json.msg).toBe('/teslaveh: tesla is not running, not enough memory on this device');
+  });
+
+  test('a feature not named there still answers 501; /status names what is off', async () => {
+    g.gateway.history = null;
+    expect((await call(g.url, 'GET', '/history')).status).toBe(501);
+    expect((await call(g.url, 'GET', '/status')).json.features_off).toBe('sntp,planning,tesla');
+  });
 });

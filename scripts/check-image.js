@@ -268,6 +268,43 @@ function analyse(code) {
   }
 
   const bindings = new Map(); // scope node → Map(name → earliest binding)
+  const varSites = new Map(); // function scope node → Map(name → [{ pos, parts }]): every `var` of the name
+
+  // The parts of a function, innermost first, that may not run when the function does: switch cases, if
+  // branches and loop bodies between anc[from] and the function.
+  function conditionalParts(anc, from, fnScope) {
+    const parts = [];
+    for (let k = from; k > 0 && anc[k] !== fnScope; k--) {
+      const n = anc[k];
+      const p = anc[k - 1];
+      if (n.type === 'SwitchCase' || (p.type === 'IfStatement' && p.test !== n) ||
+        (/^(While|For|ForIn|ForOf)Statement$/.test(p.type) && p.body === n)) parts.push({ node: n, parent: p });
+    }
+    return parts;
+  }
+  const conditionalPart = (anc, from, fnScope) => { const parts = conditionalParts(anc, from, fnScope); return parts.length ? parts : null; };
+  function alsoDeclared(fnScope, name, parts, pos) {
+    let names = varSites.get(fnScope);
+    if (!names) varSites.set(fnScope, (names = new Map()));
+    if (!names.has(name)) names.set(name, []);
+    names.get(name).push({ pos, parts: parts || [] });
+  }
+  // Whether some `var` of the binding's name has certainly run before `node` (in the same call): it is above
+  // it and not in a part that may be skipped, or in such a part that also holds `node`. A var directly in
+  // both branches of one if counts as declared by that if.
+  function declaredBefore(b, node) {
+    const sites = varSites.get(b.scope).get(b.name);
+    const inside = (part) => node.start >= part.node.start && node.end <= part.node.end;
+    const inOther = (part) => sites.some((o) => o.parts.length && o.parts[0].parent === part.parent && o.parts[0].node !== part.node && o.pos < node.start);
+    return sites.some((site) => {
+      if (site.pos > node.start) return false;
+      for (const part of site.parts) {
+        if (inside(part)) return true;
+        if (!(part.parent.type === 'IfStatement' && inOther(part))) return false;
+      }
+      return true;
+    });
+  }
   const refs = [];
   const deferredCache = new Map();
 
@@ -310,10 +347,10 @@ function analyse(code) {
       const decl = anc[j - 1];
       if (decl.kind === 'var') {
         const fnScope = nearestScope(j - 2, (n) => n.type === 'Program' || isFunction(n) || n.type === 'StaticBlock');
-        // the switch case it is declared in, if any (between it and its function)
-        let inCase = null;
-        for (let k = j - 2; k >= 0 && anc[k] !== fnScope; k--) if (anc[k].type === 'SwitchCase') { inCase = anc[k]; break; }
-        declare(fnScope, id, 'var', { fn: owner.id === id && owner.init && isFunction(owner.init) ? owner.init : null, inCase });
+        // the innermost part of its function that may not run: a switch case, an if branch or a loop body
+        const parts = conditionalPart(anc, j - 1, fnScope);
+        declare(fnScope, id, 'var', { fn: owner.id === id && owner.init && isFunction(owner.init) ? owner.init : null, conditional: !!parts });
+        alsoDeclared(fnScope, id.name, parts, id.start);
       } else {
         const scope = nearestScope(j - 2, isScope);
         const inHeader = /^For/.test(scope.type) && (scope.init === decl || scope.left === decl);
@@ -403,12 +440,14 @@ function analyse(code) {
         `\`${r.name}\` is ${r.write ? 'assigned' : 'used'} before its ${b.kind === 'var' ? 'var' : 'function'} declaration at ${where(b.at)}; ` +
         `Espruino does not hoist: ${r.write ? 'the assignment creates a global' : 'ReferenceError'} (${REF})`);
     }
-    // A var declared in one switch case exists only once that case has run (no hoisting): used from another
-    // case or after the switch, it is a ReferenceError or, assigned, an outer variable (found in the MQTT client).
-    if (b.kind === 'var' && b.inCase && !crossed && (r.node.start < b.inCase.start || r.node.start >= b.inCase.end)) {
+    // A var declared in a switch case, an if branch or a loop body exists only once that part has run (no
+    // hoisting): used outside it, it is a ReferenceError or, assigned, an outer variable (found in the MQTT
+    // client's switch dispatcher).
+    if (b.kind === 'var' && b.conditional && !crossed && !r.isTypeof && r.node.start >= b.pos && !declaredBefore(b, r.node)) {
       report(r.node, 'use before declaration',
-        `\`${r.name}\` is ${r.write ? 'assigned' : 'used'} outside the switch case that declares it (at ${where(b.at)}); ` +
-        `Espruino does not hoist: ${r.write ? 'the assignment goes to an outer variable' : 'ReferenceError'} unless that case ran first (${REF})`);
+        `\`${r.name}\` is ${r.write ? 'assigned' : 'used'} outside the switch case, if branch or loop body that declares it ` +
+        `(at ${where(b.at)}); Espruino does not hoist: ${r.write ? 'the assignment goes to an outer variable' : 'ReferenceError'} ` +
+        `when that part did not run (${REF})`);
     }
     // `for (let i...)` is ONE binding on Espruino: a closure made in the loop sees the last value (espruino.md §2;
     // for-in/for-of with let or const too, 2v29 build).

@@ -87,6 +87,10 @@ const FAILING: Case[] = [
   ['use before declaration', '(function () { f(); })();\nfunction f() {}', 1, 16],
   ['use before declaration', 'function f(op) {\n  switch (op) {\n    case 1: var n = 1; break;\n    case 2: n = 2; break;\n  }\n}', 4, 13],
   ['use before declaration', 'function f(op) {\n  switch (op) {\n    case 1: var n = 1;\n  }\n  return n;\n}', 5, 10],
+  ['use before declaration', 'function f(c) {\n  if (c) { var x = 1; }\n  return x;\n}', 3, 10],
+  ['use before declaration', 'function f(c) {\n  if (c) g(); else var x = 1;\n  x = 2;\n}', 3, 3],
+  ['use before declaration', 'function f(a) {\n  for (var i = 0; i < a.length; i++) { var last = a[i]; }\n  return last;\n}', 3, 10],
+  ['use before declaration', 'function f(a, b) {\n  if (a) { if (b) var x = 1; else g(); } else var x = 2;\n  return x;\n}', 3, 10],
   ['use before declaration', 'var B = (function (_super) {\n  __extends(B, _super);\n  function B() {}\n  return B;\n})(A);', 2, 13],
   ['use before declaration', 'function g() { return later; }\ng();\nvar later = 1;', 2, 1],
   ['private member', 'class A { #p = 1; }', 1, 11],
@@ -125,6 +129,10 @@ describe('check-image: each unsupported construct is reported with its place', (
 });
 
 const PASSING: [string, string][] = [
+  ['a var declared in both branches of an if, used after it', 'function f(c) {\n  if (c) { var x = 1; } else { var x = 2; }\n  return x;\n}'],
+  ['a var used in the if branch that declares it, and tested with typeof outside', 'function f(c) {\n  if (c) { var x = 1; g(x); }\n  return typeof x;\n}'],
+  ['a var declared above, declared again in a branch', 'function f(c) {\n  var x = 0;\n  if (c) { var x = 1; }\n  return x;\n}'],
+  ['a var of a loop body used in a later turn of the same body', 'function f(a) {\n  while (a.length) { var v = a.pop(); g(v); }\n}'],
   ['a var used in the switch case that declares it', 'function f(op) {\n  switch (op) {\n    case 1: var n = op + 1; return n * 2;\n    default: return 0;\n  }\n}'],
   ['plain ES5', [
     'var HEX = "0123456789ABCDEF";',

@@ -356,6 +356,13 @@ class Boot {
 class Device {
   constructor(opts) {
     this.storage = new FolderStorage(opts.storageDir);
+    // A compaction under running code: on the ESP32 its functions and flash views would read garbage.
+    this.storage.onCompact = (why) => {
+      if (!this.boot || !this.boot.alive) return;
+      const msg = 'Storage compacted itself while the image runs from it (' + why + ')';
+      this.errors.push(msg);
+      this.log(msg + '\n');
+    };
     this.serial = opts.serial || '24:0a:c4:5e:a1:b2';
     this.memory = Object.assign({ total: 4000, usage: 1200 }, opts.memory || {});
     this.echo = !!opts.echo;

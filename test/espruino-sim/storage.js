@@ -6,7 +6,11 @@
 //    `data` at its start; later write(name, data, offset) fill it in, only into bytes still 0xFF
 //    ("File already written with different data"), never past its end ("Too much data");
 //  - an offset write to a missing file fails ("Unable to find or create file");
-//  - no zero-length files, names up to 28 characters, and the ESP32 partition's 896 KB in total.
+//  - no zero-length files, names up to 28 characters, and the ESP32 partition's 896 KB in total;
+//  - an erased or replaced file becomes trash: its space comes back only with compact(), which
+//    the interpreter also does by itself when a new file finds no free room but trash would make
+//    room. That moves the files under any code running from them (on the ESP32 functions point
+//    into the memory-mapped flash), so here it calls `onCompact(why)`: the device reports it.
 // Strings cross as binary strings (one char per byte); a char above 255 cannot exist on the ESP32
 // (8-bit strings), so it is an error here rather than silently mangled.
 'use strict';
@@ -18,6 +22,10 @@ const CAPACITY = 896 * 1024;
 /** Bytes of flash a file header takes (jsflash.c JsfFileHeader, 4-byte aligned). */
 const HEADER = 32;
 const MAX_NAME = 28;
+/** Where the trash is counted, inside the folder: longer than any Storage name, so never listed. */
+const TRASH_FILE = '.espruino-sim-trash-accounting';
+/** The flash a file of `size` bytes takes. */
+const space = (size) => HEADER + ((size + 3) & ~3);
 
 /** `s` as bytes, one per char; throws on a char the ESP32's 8-bit strings cannot hold. */
 function bytesOf(data, what) {
@@ -41,6 +49,20 @@ class FolderStorage {
   constructor(dir) {
     this.dir = dir;
     fs.mkdirSync(dir, { recursive: true });
+    /** Called with why when the storage compacts itself (a write that found no free room). */
+    this.onCompact = null;
+  }
+
+  /** {bytes, count} of trash, kept in the folder so that it survives reboots as the flash does. */
+  get trash() {
+    const f = path.join(this.dir, TRASH_FILE);
+    return fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8')) : { bytes: 0, count: 0 };
+  }
+
+  addTrash(buf) {
+    const t = this.trash;
+    const next = buf ? { bytes: t.bytes + space(buf.length), count: t.count + 1 } : { bytes: 0, count: 0 };
+    fs.writeFileSync(path.join(this.dir, TRASH_FILE), JSON.stringify(next));
   }
 
   file(name) {
@@ -52,7 +74,7 @@ class FolderStorage {
   }
 
   names() {
-    return fs.readdirSync(this.dir).map((f) => f.replace(/%2F/g, '/').replace(/%25/g, '%'));
+    return fs.readdirSync(this.dir).filter((f) => f !== TRASH_FILE).map((f) => f.replace(/%2F/g, '/').replace(/%25/g, '%'));
   }
 
   bytes(name) {
@@ -63,7 +85,7 @@ class FolderStorage {
   /** Bytes in use, with each file's header, as the flash would count them. */
   used(except) {
     let n = 0;
-    for (const name of this.names()) if (name !== except) n += HEADER + ((fs.statSync(this.file(name)).size + 3) & ~3);
+    for (const name of this.names()) if (name !== except) n += space(fs.statSync(this.file(name)).size);
     return n;
   }
 
@@ -97,7 +119,17 @@ class FolderStorage {
     let cur = this.bytes(name);
     if ((!cur && offset === 0) || (cur && offset === 0 && (size !== cur.length || !erased(cur, 0, cur.length)))) {
       if (cur && size === cur.length && d.length === size && cur.equals(d)) return true;
-      if (HEADER + ((size + 3) & ~3) > CAPACITY - this.used(name)) throw new Error('Unable to find or create file');
+      // the old file goes to the trash first (jsfWriteFile)
+      if (cur) this.addTrash(cur);
+      const free = CAPACITY - this.used(name) - this.trash.bytes;
+      if (space(size) > free) {
+        if (space(size) > free + this.trash.bytes) {
+          if (cur) fs.rmSync(f); // already erased
+          throw new Error('Unable to find or create file');
+        }
+        this.compact();
+        if (this.onCompact) this.onCompact('write("' + name + '") found no free room');
+      }
       cur = Buffer.alloc(size, 0xff);
     }
     if (!cur) throw new Error('Unable to find or create file');
@@ -109,6 +141,8 @@ class FolderStorage {
   }
 
   erase(name) {
+    const b = this.bytes(name);
+    if (b) this.addTrash(b);
     fs.rmSync(this.file(name), { force: true });
   }
 
@@ -121,17 +155,19 @@ class FolderStorage {
   }
 
   getFree() {
-    return CAPACITY - this.used();
+    return CAPACITY - this.used() - this.trash.bytes;
   }
 
   getStats() {
     const names = this.names();
     const used = this.used();
-    return { totalBytes: CAPACITY, freeBytes: CAPACITY - used, fileBytes: used, fileCount: names.length, trashBytes: 0, trashCount: 0 };
+    const t = this.trash;
+    return { totalBytes: CAPACITY, freeBytes: CAPACITY - used - t.bytes, fileBytes: used, fileCount: names.length, trashBytes: t.bytes, trashCount: t.count };
   }
 
-  /** Nothing to compact: erased files leave no trash in a folder. */
-  compact() {}
+  compact() {
+    this.addTrash(null);
+  }
 }
 
 function erased(buf, from, to) {

@@ -52,10 +52,29 @@ var espruinoClock: Clock = {
   },
 };
 
-// The Storage module already has read/write/erase with the HAL's signatures (write's offset and
-// total, and getFree, too): it is the HAL object itself (three wrapper functions cost 19 JsVars).
+/**
+ * The Storage module (read, erase and getFree as they are) with one rule added to write: a new
+ * file that does not fit in the free space while erased files (trash) would make room is refused
+ * and the gateway restarts. Left alone, Espruino would compact the flash right there, moving the
+ * running image under its own functions and flash views; the OTA loader compacts at boot instead
+ * (src/core/ota/boot.js). Writers already treat a throw as a lost write.
+ */
 function storage(): Storage {
-  return require('Storage');
+  var s = require('Storage');
+  return {
+    read: s.read,
+    erase: s.erase,
+    getFree: s.getFree,
+    write: function (name: string, data: string, offset?: number, total?: number) {
+      // 64: the file's header and alignment, with room to spare
+      if (!offset && (total || data.length) + 64 > s.getFree() && s.getStats().trashBytes) {
+        console.log('warn Storage full until compacted: restarting');
+        setTimeout(E.reboot, 1000);
+        throw new Error('Storage full: restarting to compact it');
+      }
+      s.write(name, data, offset, total);
+    },
+  };
 }
 
 /**

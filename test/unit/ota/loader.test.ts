@@ -12,6 +12,13 @@ const LOADER = fs.readFileSync(path.join(__dirname, '../../../src/core/ota/boot.
 class Flash {
   files: { [name: string]: string } = {};
   writes = 0;
+  /** Bytes of erased files, and of never written flash (Storage.getStats). */
+  trash = 0;
+  free = 600 * 1024;
+  /** What a compaction does: false, it frees nothing (no RAM for its buffer, say). */
+  compactFrees = true;
+  /** compact() and load() calls in order. */
+  events: string[] = [];
   /** The HAL view the image uses. */
   hal(): Storage {
     return {
@@ -43,8 +50,16 @@ class Flash {
         this.writes++;
         files[n] = v;
       },
+      getStats: () => ({ trashBytes: this.trash, freeBytes: this.free }),
+      compact: () => {
+        this.events.push('compact');
+        if (!this.compactFrees) return;
+        this.free += this.trash;
+        this.trash = 0;
+      },
     };
-    const ctx = {
+    const timers: string[] = [];
+    const ctx: any = {
       require: (m: string) => {
         if (m !== 'Storage') throw new Error('module ' + m);
         return Storage;
@@ -52,11 +67,21 @@ class Flash {
       E: { enableWatchdog: (...a: any[]) => (out.watchdog = a) },
       load: (f: string) => {
         if (out.loaded) throw new Error('load twice');
+        this.events.push('load ' + f);
         out.loaded = f;
       },
       console: { log: (s: string) => out.log.push(s) },
+      // Espruino runs a string given to setTimeout as code
+      setTimeout: (code: string) => {
+        if (typeof code !== 'string') throw new Error('a string timer here');
+        timers.push(code);
+      },
     };
+    ctx.global = ctx;
+    files['.bootcde'] = LOADER;
     vm.runInNewContext(LOADER, ctx);
+    while (timers.length) vm.runInContext(timers.shift() as string, ctx);
+    delete files['.bootcde'];
     return out;
   }
   state(): any {
@@ -141,5 +166,50 @@ describe('OTA loader', () => {
     f.files[OTA_STATE] = '{broken';
     expect(f.boot().loaded).toBe('app-a.js');
     expect(readOtaState(f.hal())).toEqual({ cur: 'app-a.js' });
+  });
+
+  describe('trash (erased files) in Storage', () => {
+    test('too little free space for an update: compacts before any image runs, then boots it', () => {
+      const f = new Flash();
+      f.files['app-a.js'] = 'A';
+      f.trash = 300 * 1024;
+      f.free = 400 * 1024;
+      expect(f.boot().loaded).toBe('app-a.js');
+      expect(f.events).toEqual(['compact', 'load app-a.js']);
+      expect(f.free).toBe(700 * 1024);
+    });
+
+    test('room for an update: no compaction (flash wear), trash or not', () => {
+      const f = new Flash();
+      f.files['app-a.js'] = 'A';
+      f.trash = 100 * 1024;
+      f.free = 500 * 1024;
+      expect(f.boot().loaded).toBe('app-a.js');
+      f.free = 100 * 1024;
+      f.trash = 0;
+      f.boot();
+      expect(f.events).toEqual(['load app-a.js', 'load app-a.js']);
+    });
+
+    test('a compaction that frees nothing is not tried again in a loop: the image boots', () => {
+      const f = new Flash();
+      f.files['app-a.js'] = 'A';
+      f.trash = 300 * 1024;
+      f.free = 100 * 1024;
+      f.compactFrees = false;
+      expect(f.boot().loaded).toBe('app-a.js');
+      expect(f.events).toEqual(['compact', 'load app-a.js']);
+    });
+
+    test('a boot that compacts counts once for an image on trial', () => {
+      const f = new Flash();
+      f.files['app-a.js'] = 'A';
+      f.files['app-b.js'] = 'B';
+      switchTo(f.hal(), 'app-b.js');
+      f.trash = 300 * 1024;
+      f.free = 100 * 1024;
+      expect(f.boot().loaded).toBe('app-b.js');
+      expect(f.state()).toEqual({ cur: 'app-b.js', prev: 'app-a.js', trial: 2 });
+    });
   });
 });

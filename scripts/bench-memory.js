@@ -179,7 +179,9 @@ async function startBroker() {
 }
 
 async function main() {
-  run = await boot(bin, image, { grow });
+  // the web UI page in Storage, as the flash procedure writes it
+  const page = fs.readFileSync(path.join(root, 'dist/web/index.html.gz'));
+  run = await boot(bin, image, { grow, files: { 'index.html.gz': page.toString('latin1') } });
   const app = run.app;
   const out = () => run.output();
   const url = run.url;
@@ -289,6 +291,16 @@ async function main() {
   // One request alone: the usage it sees while it is being answered.
   const one = await getJson('/status', 'GET /status with a /ws client');
   rows.push(['during one GET /status (+ /ws)', one ? usedBy(one) : 'failed']);
+  // The web UI page (18 KB), the first request of every phone, with a /status while it goes out.
+  const html = fs.readFileSync(path.join(root, 'dist/web/index.html'));
+  const [same, during] = await Promise.all([
+    fetch(url + '/', { signal: AbortSignal.timeout(30000) })
+      .then(async (r) => r.status === 200 && Buffer.from(await r.arrayBuffer()).equals(html))
+      .catch(() => false),
+    sleep(30).then(() => getJson('/status', 'GET /status while the page goes out')),
+  ]);
+  if (!same) failures.push('GET / did not answer the built page');
+  rows.push(['during GET / (the 18 KB web page) (+ /ws)', same && during ? usedBy(during) : 'failed']);
   let peak = 0;
   let busy = 0;
   const paths = ['/status', '/config', '/claims', '/override'].slice(0, burst);

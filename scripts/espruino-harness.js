@@ -65,6 +65,7 @@ function waitFor(getText, pattern, ms, what) {
  * `opts.grow`: on an interpreter whose pool grows on demand, grow it to at least that many vars
  * before the image starts (load() keeps the size): the image sizes its optional features by
  * process.memory().free, which only counts the pool as it is.
+ * `opts.files`: {name: binary string} written into Storage beside the image (the web UI page).
  */
 async function boot(bin, image, opts) {
   opts = opts || {};
@@ -97,8 +98,14 @@ async function boot(bin, image, opts) {
     board.rapi_path = pty;
     board.http_port = port;
     step('require("Storage").write("board.json", ' + JSON.stringify(JSON.stringify(board)) + ');');
-    for (let off = 0; off < image.length; off += 2048) {
-      step('require("Storage").write("app.js", ' + JSON.stringify(image.substr(off, 2048)) + ', ' + off + ', ' + image.length + ');');
+    const files = Object.assign({ 'app.js': image }, opts.files || {});
+    for (const name of Object.keys(files)) {
+      const data = files[name];
+      for (let off = 0; off < data.length; off += 2048) {
+        // bytes above 0x7E as \xHH: the step file is read byte for byte
+        const piece = JSON.stringify(data.substr(off, 2048)).replace(/[\u007f-\u00ff]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+        step('require("Storage").write(' + JSON.stringify(name) + ', ' + piece + ', ' + off + ', ' + data.length + ');');
+      }
     }
     // filled until the pool has grown (by 4,096 vars at a time), then let go; tried on its own
     // first: a fixed pool runs out of memory instead, and would not go on to load the image

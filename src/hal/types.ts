@@ -52,6 +52,12 @@ export interface HttpResponse {
   writeHead(code: number, headers?: { [name: string]: string }): void;
   write(data: string): void;
   end(data?: string): void;
+  /**
+   * 'drain': `cb` each time everything written so far has gone to the network, until the end.
+   * Espruino keeps a response's writes in RAM until then, so a long answer goes out piece by
+   * piece (sendPaced in src/http/util.ts).
+   */
+  on(event: 'drain', cb: () => void): void;
 }
 
 export type HttpHandler = (req: HttpRequest, res: HttpResponse) => void;

@@ -2,7 +2,7 @@
 // document. Gateway settings go to the config store, which checks them all and changes nothing
 // if one is bad; controller settings (safety checks, service level, current limits, ammeter
 // calibration) are checked too and then written through RAPI, in order, before the reply.
-import { sendJson } from './util';
+import { sendJson, sendJsonPaced } from './util';
 import { Ctx, jsonBody, allow } from './context';
 import { inList } from '../core/text';
 import type { Gateway } from '../app';
@@ -14,7 +14,7 @@ export function handleConfig(gw: Gateway, ctx: Ctx): void {
   }
   if (!allow(ctx, 'GET,POST,OPTIONS')) return;
   if (ctx.method === 'GET') {
-    sendJson(ctx.res, 200, gw.configDocument());
+    sendJsonPaced(ctx.res, gw.configDocument());
     return;
   }
   // Memory: the tables and helpers of a POST are created for it and dropped after it (~60 JsVars

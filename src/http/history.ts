@@ -1,8 +1,8 @@
 // `GET /history`: the power history (src/core/history.ts) for the UI's chart, oldest first, W, null
 // where nothing was known: {"interval":s,"end":epoch s of the newest sample's end,"now":epoch s,
-// "power":[…],"solar":[…],"grid_ie":[…]}. Written in pieces: the whole document (~3 KB) never
-// exists as one string, which on the device would take ~200 JsVars at once.
-import { sendFeatureOff } from './util';
+// "power":[…],"solar":[…],"grid_ie":[…]}. Written in pieces, each once the last has gone: the
+// whole document (~3 KB) never exists as one string, which on the device would take ~200 JsVars.
+import { sendFeatureOff, sendPaced } from './util';
 import { Ctx, allow } from './context';
 import { PowerHistory } from '../core/history';
 import type { Gateway } from '../app';
@@ -19,22 +19,33 @@ export function handleHistory(gw: Gateway, ctx: Ctx): void {
   }
   var now = gw.hal.clock.now();
   h.advance(now);
+  var ring: PowerHistory = h;
   var res = ctx.res;
   var names = ['power', 'solar', 'grid_ie'];
-  var first = h.slot - h.count;
+  var first = ring.slot - ring.count;
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private, no-store, must-revalidate' });
-  res.write('{"interval":' + h.ms / 1000 + ',"end":' + (h.slot * h.ms) / 1000 + ',"now":' + Math.floor(now / 1000));
-  for (var i = 0; i < 3; i++) {
-    var out = ',"' + names[i] + '":[';
-    for (var n = first; n < h.slot; n++) {
-      var v = h.get(i, n);
-      out += (n > first ? ',' : '') + (v === null ? 'null' : v);
-      if ((n - first) % PIECE === PIECE - 1) {
-        res.write(out);
-        out = '';
-      }
+  var out = '{"interval":' + ring.ms / 1000 + ',"end":' + (ring.slot * ring.ms) / 1000 + ',"now":' + Math.floor(now / 1000);
+  // the series one after the other, PIECE values per write
+  var i = 0;
+  var n = first;
+  sendPaced(res, function () {
+    if (i > 3) return '';
+    if (i === 3) {
+      i++;
+      return out + '}';
     }
-    res.write(out + ']');
-  }
-  res.end('}');
+    if (n === first) out += ',"' + names[i] + '":[';
+    for (var k = 0; k < PIECE && n < ring.slot; k++, n++) {
+      var v = ring.get(i, n);
+      out += (n > first ? ',' : '') + (v === null ? 'null' : v);
+    }
+    if (n >= ring.slot) {
+      out += ']';
+      i++;
+      n = first;
+    }
+    var piece = out;
+    out = '';
+    return piece;
+  });
 }

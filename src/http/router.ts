@@ -92,6 +92,9 @@ export function createRouter(gw: Gateway) {
         release();
         res.end(data);
       },
+      on: function (event, cb) {
+        res.on(event, cb);
+      },
     };
     var ctx: Ctx = { method: req.method, parts: path.substr(1).split('/'), query: parseQuery(q < 0 ? '' : url.substr(q + 1)), body: '', req: req, res: out };
     // The routes: one switch, a function of this request (at module level it would cost JsVars

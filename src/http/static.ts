@@ -7,14 +7,15 @@
 // the Storage HAL itself: the flash procedure writes `index.html.gz` into Storage beside the
 // image, and Espruino's require("Storage").read() returns a string that points into flash, so the
 // page is never copied into RAM as a whole; it leaves in CHUNK-sized pieces (substr of a flash
-// string copies only that piece). Still to do for the device: Espruino's response buffers what is
-// written, so the loop must wait for its 'drain' event between chunks, which needs a `drain` on
-// the HttpResponse HAL (Node's socket buffering makes the plain loop fine there). On Node, src/main/node.ts (and the e2e suite) point the source at
+// string copies only that piece), each once the last has gone (sendPaced: written at once, all
+// 18 KB would wait in RAM and ran a 4,000-var device out of memory). On Node, src/main/node.ts
+// (and the e2e suite) point the source at
 // folderStorage('dist/web'). A generated module was the other choice: it would put 14 KB of string
 // literal into the image, which has to be loaded and checked on every boot, and couple the UI's
 // release to the gateway's; a file in Storage can be replaced on its own.
 import { Storage } from '../hal/types';
 import { Ctx } from './context';
+import { sendPaced } from './util';
 import type { Gateway } from '../app';
 
 /** The one asset: the page the build writes (dist/web/index.html.gz). */
@@ -41,7 +42,15 @@ export function serveStatic(gw: Gateway, ctx: Ctx): boolean {
     'Content-Length': '' + page.length,
     'Cache-Control': 'no-cache',
   });
-  if (ctx.method === 'GET') for (var i = 0; i < page.length; i += CHUNK) res.write(page.substr(i, CHUNK));
-  res.end();
+  if (ctx.method !== 'GET') {
+    res.end();
+    return true;
+  }
+  var body: string = page;
+  var at = 0;
+  sendPaced(res, function () {
+    at += CHUNK;
+    return body.substr(at - CHUNK, CHUNK);
+  });
   return true;
 }

@@ -17,6 +17,8 @@ const dgram = require('dgram');
 const { bytesOf } = require('./storage');
 
 const VERSION = '2v29';
+/** Bytes a response may write before its first 'drain' (≈320 JsVars held on the device). */
+const MAX_UNSENT = 4096;
 
 /** A minimal event emitter for objects handed to the device; listeners run through ctx.call. */
 class Emitter {
@@ -79,7 +81,23 @@ class HttpResponse extends Emitter {
     this._sock.end();
   }
   _send(data) {
-    if (!this._sock.destroyed) this._sock.write(latin1(data, 'http response'));
+    if (this._sock.destroyed) return;
+    const bytes = latin1(data, 'http response');
+    // Espruino keeps what a response has written in RAM (dSnd) until the network takes it; a
+    // handler must wait for 'drain' rather than write a long answer at once.
+    const st = this._state;
+    st.unsent = (st.unsent || 0) + bytes.length;
+    if (st.unsent > MAX_UNSENT && !st.reported) {
+      st.reported = true;
+      const msg = 'a response wrote ' + st.unsent + ' bytes without waiting for drain (held in RAM on the device)';
+      this._ctx.device.errors.push(msg);
+      this._ctx.device.log('espruino-sim: ' + msg + '\n');
+    }
+    this._sock.write(bytes, () => {
+      if (st.ended || this._sock.destroyed || this._sock.writableLength) return;
+      st.unsent = 0;
+      this.emit('drain');
+    });
   }
 }
 

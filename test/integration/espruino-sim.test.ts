@@ -50,7 +50,7 @@ beforeAll(async () => {
   emu.powerOn();
   // The image as a named Storage file started by load(), as the OTA loader starts it.
   dev = await bootDevice({
-    files: { '.bootcde': 'load("app-a.js")' },
+    files: { '.bootcde': 'load("app-a.js")', 'index.html.gz': fs.readFileSync(path.join(path.dirname(IMAGE), '../web/index.html.gz')) },
     image: true,
     bootFile: 'app-a.js',
     board: { rapi_path: pair.gatewayPath },
@@ -135,6 +135,17 @@ test("the harness's Storage keeps the interpreter's write rules (an update depen
   expect(fs.readFileSync(path.join(dev.storageDir, 'b.bin'))).toEqual(Buffer.from([0, 255, 128]));
   await dev.evaluate(S + '.erase("t.bin");' + S + '.erase("b.bin")');
   expect(await dev.evaluate(S + '.list().filter(function(n){return n.indexOf(".bin")>0}).length')).toBe(0);
+});
+
+test('the web page (18 KB), /config and /status go out a piece at a time, each after the last has gone', async () => {
+  const r = await fetch(dev.url + '/');
+  expect(r.headers.get('content-encoding')).toBe('gzip');
+  expect(Buffer.from(await r.arrayBuffer()).equals(fs.readFileSync(path.join(path.dirname(IMAGE), '../web/index.html')))).toBe(true);
+  const c = await getJson('/config');
+  expect(Object.keys(c).length).toBeGreaterThan(100);
+  expect(await getJson('/status')).toHaveProperty('amp');
+  // espruino-sim reports a response that wrote over 4 KB without waiting for 'drain'
+  expect(dev.errors().filter((e: string) => /without waiting for drain/.test(e))).toEqual([]);
 });
 
 test('the image used nothing the harness does not simulate, and threw nothing uncaught', () => {

@@ -191,6 +191,7 @@ function fakeRes() {
     end: (d) => {
       r.body += d || '';
     },
+    on: () => undefined,
   };
   return { r, res };
 }

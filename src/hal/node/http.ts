@@ -46,16 +46,24 @@ function rawResponse(sock: net.Socket, head: Buffer): HttpResponse {
     if (!hasConnection) text += 'Connection: close\r\n';
     if (!sock.destroyed) sock.write(Buffer.from(text + '\r\n', 'latin1'));
   }
+  var drain: (() => void) | null = null;
   var out: any = {
     writeHead: writeHead,
     write: function (d: string) {
       writeHead(200);
-      if (!sock.destroyed) sock.write(Buffer.from(d, 'latin1'));
+      if (!sock.destroyed)
+        sock.write(Buffer.from(d, 'latin1'), function () {
+          if (drain && !sock.writableEnded && !sock.writableLength) drain();
+        });
     },
     end: function (d?: string) {
       if (d !== undefined) out.write(d);
       else writeHead(200);
+      drain = null;
       sock.end();
+    },
+    on: function (event: string, cb: () => void) {
+      if (event === 'drain') drain = cb;
     },
   };
   // For upgrade(): where the connection is, and what the client sent after its request header.
@@ -114,15 +122,22 @@ export function nodeHttpServer(onListening?: (port: number) => void): HttpServer
   return {
     listen: function (port, handler: HttpHandler) {
       server = http.createServer(function (req, res) {
+        var drain: (() => void) | null = null;
         var out: any = {
           writeHead: function (code: number, headers?: any) {
             res.writeHead(code, headers);
           },
           write: function (d: string) {
-            res.write(Buffer.from(d, 'latin1'));
+            res.write(Buffer.from(d, 'latin1'), function () {
+              if (drain && !res.writableEnded && !res.writableLength) drain();
+            });
           },
           end: function (d?: string) {
+            drain = null;
             res.end(d === undefined ? undefined : Buffer.from(d, 'latin1'));
+          },
+          on: function (event: string, cb: () => void) {
+            if (event === 'drain') drain = cb;
           },
         };
         handler(wrapRequest(req, res), out);

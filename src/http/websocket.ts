@@ -202,22 +202,18 @@ export class WsHub {
     sock.on('data', onEvent);
     sock.on('close', onEvent);
     // Espruino reports a peer's hang-up only when something is written to it, so the hub pings:
-    // that finds dead connections on both hosts, and a client that does not answer is dropped. The
-    // bound method holds only the hub (a closure here would keep this request alive); the timer
-    // runs only while there are clients.
-    if (this.timer === null) this.timer = this.clock.setInterval(this.ping.bind(this), this.pingMs);
+    // that finds dead connections on both hosts, and a client that does not answer is dropped.
+    // input() without a client is the ping; bound, it holds only the hub (a closure here would
+    // keep this request alive); the timer runs only while there are clients.
+    if (this.timer === null) this.timer = this.clock.setInterval(this.input.bind(this, null), this.pingMs);
     if (this.onOpen) this.onOpen(c);
   }
 
   /** Sends `obj` as JSON text to one client. */
   send(c: WsClient, obj: any): void {
     if (!c.open) return;
-    if (c.sock.pending() > this.maxPending) {
-      c.sock.end();
-      this.drop(c);
-      return;
-    }
-    c.sock.write(encodeFrame(1, utf8Encode(JSON.stringify(obj))));
+    if (c.sock.pending() > this.maxPending) this.close(c, -1);
+    else c.sock.write(encodeFrame(1, utf8Encode(JSON.stringify(obj))));
   }
 
   /** Sends `obj` as JSON text to every client; the frame is built once. */
@@ -226,31 +222,30 @@ export class WsHub {
     var frame = encodeFrame(1, utf8Encode(JSON.stringify(obj)));
     for (var i = this.clients.length - 1; i >= 0; i--) {
       var c = this.clients[i];
-      if (c.sock.pending() > this.maxPending) {
-        c.sock.end();
-        this.drop(c);
-      } else c.sock.write(frame);
+      if (c.sock.pending() > this.maxPending) this.close(c, -1);
+      else c.sock.write(frame);
     }
   }
 
-  /** Keep-alive, every `pingMs`: drops the clients not heard from since the last one, pings the others. */
-  ping(): void {
-    for (var i = this.clients.length - 1; i >= 0; i--) {
-      var c = this.clients[i];
-      if (!c.alive) {
-        c.sock.end();
-        this.drop(c);
-      } else {
-        c.alive = false;
-        c.sock.write(encodeFrame(9, ''));
+  /**
+   * Bytes from a client's connection; anything else (its 'close' event) means it is gone. Without
+   * a client, the keep-alive every `pingMs`: drops the clients not heard from since the last one,
+   * pings the others. (One method for both: a method costs JsVars on the device.)
+   */
+  input(c: WsClient | null, data?: string): void {
+    if (!c) {
+      for (var i = this.clients.length - 1; i >= 0; i--) {
+        c = this.clients[i];
+        if (!c.alive) this.close(c, -1);
+        else {
+          c.alive = false;
+          c.sock.write(encodeFrame(9, ''));
+        }
       }
+      return;
     }
-  }
-
-  /** Bytes from a client's connection; anything else (its 'close' event) means it is gone. */
-  input(c: WsClient, data: string): void {
     if (typeof data !== 'string') {
-      this.drop(c);
+      this.close(c, -2);
       return;
     }
     if (!c.open) return;
@@ -331,16 +326,17 @@ export class WsHub {
     c.rx = buf;
   }
 
-  /** Sends a close frame (code 0: none), hangs up and forgets the client. */
+  /**
+   * Hangs up and forgets a client. `code` ≥ 0: a close frame with that code goes first (0: one
+   * without a code); -1: no close frame (it is too slow, or silent); -2: its connection is gone
+   * already, only forget it. (One method for the three: a method costs JsVars on the device.)
+   */
   close(c: WsClient, code: number): void {
-    if (!c.open) return;
-    c.sock.write(encodeFrame(8, code ? String.fromCharCode(code >> 8, code & 255) : ''));
-    c.sock.end();
-    this.drop(c);
-  }
-
-  /** Forgets a client whose connection is gone or being closed. */
-  drop(c: WsClient): void {
+    if (code > -2) {
+      if (!c.open) return;
+      if (code >= 0) c.sock.write(encodeFrame(8, code ? String.fromCharCode(code >> 8, code & 255) : ''));
+      c.sock.end();
+    }
     c.open = false;
     c.rx = '';
     c.msg = '';

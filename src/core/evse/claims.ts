@@ -137,11 +137,11 @@ export class ClaimsArbiter {
   private defaultState: EvseTargetState;
   private pauseUsesDisabled: boolean;
   private listeners: ((e: ClaimsEvent) => void)[] = [];
-  // winners of the last evaluation (CLIENT_NULL: none, the default applies)
-  private stateClient = CLIENT_NULL;
-  private chargeClient = CLIENT_NULL;
-  private maxClient = CLIENT_NULL;
-  private pilotClient = CLIENT_NULL;
+  // winners of the last evaluation (null: none, the default applies)
+  private stateWin: Claim | null = null;
+  private chargeWin: Claim | null = null;
+  private maxWin: Claim | null = null;
+  private pilotWin: Claim | null = null;
   private manual = 0;
   // applying
   private busy: string | null = null;
@@ -160,87 +160,17 @@ export class ClaimsArbiter {
   private clampUntil = 0;
   /** Send the pause command even though the controller is already paused the other way. */
   private force = false;
-  private onReply: (err: string | null, reply?: RapiLine) => void;
-  private onTimer: () => void;
+  /** step(), bound once: the monitor's listener, the reply handler and the timer's function. */
+  private cb: (e?: any, reply?: RapiLine) => void;
 
   constructor(private monitor: ClaimsMonitor, private clock: Clock, private log: Log, opts?: ClaimsOptions) {
     opts = opts || {};
     this.defaultState = opts.defaultState === 'disabled' ? 'disabled' : 'active';
     this.pauseUsesDisabled = !!opts.pauseUsesDisabled;
-    var self = this;
-    // Memory: the reply handler and the status listener are these closures themselves, not
-    // methods they call (one function object each).
-    this.onReply = function (err, reply) {
-      var cmd = self.busy as string;
-      self.busy = null;
-      var now = self.clock.now();
-      var isPilot = cmd.charAt(2) === 'C';
-      if (err && (err !== RAPI_NK || !isPilot)) {
-        // no answer, or the controller refused: try again later rather than hammer it
-        self.log('warn', 'claims: ' + cmd + ' failed (' + err + '), retry in ' + self.retryMs / 1000 + ' s');
-        self.retryAt = now + self.retryMs;
-        self.retryMs = Math.min(self.retryMs * 2, RETRY_MAX_MS);
-        self.arm(self.retryAt - now);
-        return;
-      }
-      self.retryMs = RETRY_MS;
-      if (isPilot) {
-        var asked = parseInt(cmd.substr(4), 10);
-        var amps = reply && reply.args.length ? parseInt(reply.args[0], 10) : asked;
-        if (isNaN(amps)) amps = asked;
-        self.adopted = amps;
-        if (err || amps !== asked) {
-          self.log('info', 'claims: controller clamped ' + asked + ' A to ' + amps + ' A');
-          self.clampFor = asked;
-          self.clampTo = amps;
-          self.clampUntil = now + CLAMP_RETRY_MS;
-        }
-      } else {
-        self.assumed = cmd === '$FE' ? 'active' : 'disabled';
-        self.assumedUntil = now + VERIFY_MS;
-        self.force = false; // until VERIFY_MS, then the status must show it or the command goes again
-      }
-      self.kick();
-    };
-    this.onTimer = function () {
-      self.timer = null;
-      self.kick();
-    };
-    monitor.onChange(function (c) {
-      var relevant = false;
-      if (c.vehicle === 0) {
-        // end of session: drop the claims that asked for it
-        var dropped = 0;
-        var manual = false;
-        for (var i = self.claims.length - 1; i >= 0; i--) {
-          if (self.claims[i].auto_release) {
-            if (self.claims[i].client === CLIENT_MANUAL) manual = true;
-            self.claims.splice(i, 1);
-            dropped++;
-          }
-        }
-        if (dropped) {
-          self.log('info', 'session ended: ' + dropped + ' auto-release claim(s) released');
-          self.changed(manual ? CLIENT_MANUAL : CLIENT_NULL);
-        }
-      }
-      if (c.state !== undefined) {
-        // the controller's own report replaces what we assumed from a reply
-        self.assumed = null;
-        if (c.state === STATE_STARTING) self.adopted = self.clampFor = -1; // booting or just enabled
-        relevant = true;
-      }
-      if (c.pilot !== undefined) {
-        self.adopted = -1;
-        if (c.pilot !== self.clampTo) self.clampFor = -1;
-        relevant = true;
-      }
-      // a new limit of the controller's: a new target
-      if (c.max_current !== undefined) self.changed(0);
-      else if (relevant || c.evse_connected !== undefined) self.kick();
-    });
-    this.evaluate();
-    this.kick();
+    // Memory: one bound function for everything that calls back, instead of a closure each.
+    this.cb = this.step.bind(this);
+    monitor.onChange(this.cb);
+    this.step(0);
   }
 
   /** `fn` gets `{claims_version, override_version, status, manual_override}` partials. */
@@ -298,7 +228,7 @@ export class ClaimsArbiter {
       return null;
     if (old) this.claims[this.claims.indexOf(old)] = c;
     else this.claims.push(c);
-    this.changed(client);
+    this.step(client);
     return null;
   }
 
@@ -307,7 +237,7 @@ export class ClaimsArbiter {
     for (var i = 0; i < this.claims.length; i++) {
       if (this.claims[i].client === client) {
         this.claims.splice(i, 1);
-        this.changed(client);
+        this.step(client);
         return true;
       }
     }
@@ -349,27 +279,27 @@ export class ClaimsArbiter {
   target(): ClaimsEvent {
     var props: ClaimsEvent = { state: this.wantState };
     var ids: ClaimsEvent = {};
-    var c = this.winner(this.chargeClient);
+    var c = this.chargeWin;
     if (c) {
       props.charge_current = c.charge_current;
       ids.charge_current = c.client;
     }
-    c = this.winner(this.maxClient);
+    c = this.maxWin;
     if (c) {
       props.max_current = c.max_current;
       ids.max_current = c.client;
     }
     props.auto_release = false;
-    if (this.stateClient !== CLIENT_NULL) ids.state = this.stateClient;
+    if (this.stateWin) ids.state = this.stateWin.client;
     return {
       properties: props,
       claims: ids,
       pilot: this.wantPilot,
       names: {
-        state: clientName(this.stateClient),
-        charge_current: clientName(this.chargeClient),
-        max_current: clientName(this.maxClient),
-        pilot: clientName(this.pilotClient),
+        state: clientName(this.stateWin ? this.stateWin.client : CLIENT_NULL),
+        charge_current: clientName(this.chargeWin ? this.chargeWin.client : CLIENT_NULL),
+        max_current: clientName(this.maxWin ? this.maxWin.client : CLIENT_NULL),
+        pilot: clientName(this.pilotWin ? this.pilotWin.client : CLIENT_NULL),
       },
     };
   }
@@ -378,9 +308,8 @@ export class ClaimsArbiter {
   explain(): string {
     var s = '';
     for (var i = 0; i < 2; i++) {
-      var client = i ? this.pilotClient : this.stateClient;
-      var c = this.winner(client);
-      s += (i ? '; ' + this.wantPilot + ' A' : this.wantState) + ' by ' + (c ? clientName(client) + ' (' + c.priority + ')' : 'default');
+      var c = i ? this.pilotWin : this.stateWin;
+      s += (i ? '; ' + this.wantPilot + ' A' : this.wantState) + ' by ' + (c ? clientName(c.client) + ' (' + c.priority + ')' : 'default');
     }
     return s;
   }
@@ -440,132 +369,185 @@ export class ClaimsArbiter {
       this.pauseUsesDisabled = !!opts.pauseUsesDisabled;
       this.force = true; // an existing pause is switched to the other kind
     }
-    this.changed(0);
-  }
-
-  private winner(client: number): Claim | null {
-    for (var i = 0; i < this.claims.length; i++) if (this.claims[i].client === client) return this.claims[i];
-    return null;
-  }
-
-  /** Works out the target; returns the listener fields that changed (or null). */
-  private evaluate(): ClaimsEvent | null {
-    var sp = 0;
-    var cp = 0;
-    var mp = 0;
-    var state = this.defaultState;
-    this.stateClient = this.chargeClient = this.maxClient = CLIENT_NULL;
-    var manual = 0;
-    for (var i = 0; i < this.claims.length; i++) {
-      var c = this.claims[i];
-      // strictly greater: on equal priority the older claim keeps the property, as in the reference
-      if (c.state !== undefined && c.priority > sp) {
-        sp = c.priority;
-        state = c.state;
-        this.stateClient = c.client;
-      }
-      if (c.charge_current !== undefined && c.priority > cp) {
-        cp = c.priority;
-        this.chargeClient = c.client;
-      }
-      if (c.max_current !== undefined && c.priority > mp) {
-        mp = c.priority;
-        this.maxClient = c.client;
-      }
-      if (c.client === CLIENT_MANUAL) manual = 1;
-    }
-    var info = this.monitor.info;
-    var pilot = info.max_current_soft > 0 ? info.max_current_soft : info.max_current_hard;
-    this.pilotClient = CLIENT_NULL;
-    var w = this.winner(this.maxClient);
-    if (w && (w.max_current as number) < pilot) {
-      pilot = w.max_current as number;
-      this.pilotClient = w.client;
-    }
-    w = this.winner(this.chargeClient);
-    if (w && (w.charge_current as number) < pilot) {
-      pilot = w.charge_current as number;
-      this.pilotClient = w.client;
-    }
-    if (pilot < info.min_current_hard) pilot = info.min_current_hard;
-    this.wantPilot = pilot;
-    var out: ClaimsEvent | null = null;
-    if (state !== this.wantState) {
-      this.wantState = state;
-      out = { status: state };
-    }
-    if (manual !== this.manual) {
-      this.manual = manual;
-      if (!out) out = {};
-      out.manual_override = manual;
-    }
-    return out;
+    this.step(0);
   }
 
   /**
-   * The claims of `client` changed (0: no claim did, the settings or the controller's limits
-   * did): new versions, new target, tell the listeners, apply.
+   * Everything that makes the arbiter act goes through here (memory: one method, and bound once it
+   * is also the one callback the monitor and the clock get). `e` says what happened:
+   * - a number: the claims of that client changed (0: no claim did, the settings or the
+   *   controller's limits did): new versions, new target, tell the listeners;
+   * - an object: the monitor reports these changed status fields;
+   * - null or a string: the reply to the command in flight (null, or the error, and the line);
+   * - nothing: the timer ran out.
+   * Then it sends the next command that brings the controller to the target, if any.
    */
-  private changed(client: number): void {
-    var e = this.evaluate();
-    if (client) {
-      if (!e) e = {};
-      e.claims_version = ++this.version;
-      if (client === CLIENT_MANUAL) e.override_version = ++this.overrideVersion;
-    }
-    if (e) for (var i = 0; i < this.listeners.length; i++) this.listeners[i](e);
-    this.kick();
-  }
-
-  /** Arms the one timer for `ms` from now, unless it is already due sooner. */
-  private arm(ms: number): void {
-    var at = this.clock.now() + ms;
-    if (this.timer) {
-      if (this.timerAt <= at) return;
-      this.clock.clearTimeout(this.timer);
-    }
-    this.timerAt = at;
-    this.timer = this.clock.setTimeout(this.onTimer, ms);
-  }
-
-  /** Sends the next command that brings the controller to the target, if any. */
-  private kick(): void {
-    if (this.busy) return; // the reply kicks again
+  private step(e?: any, reply?: RapiLine): void {
     var now = this.clock.now();
-    if (now < this.retryAt) {
-      this.arm(this.retryAt - now);
-      return;
-    }
     var m = this.monitor;
-    var s = m.status;
-    // During boot, and between `$FE` and the controller's next update, the status says nothing
-    // useful about the state: look again shortly.
-    if (!m.isReady() || s.state === STATE_STARTING) {
-      this.arm(WAIT_MS);
-      return;
+    var i: number;
+    /** Whose claims changed, as for a number `e`; -1: the target stays as it is. */
+    var client = typeof e === 'number' ? e : -1;
+    if (e === undefined) {
+      this.timer = null;
+    } else if (e === null || typeof e === 'string') {
+      var cmd = this.busy as string;
+      this.busy = null;
+      var isPilot = cmd.charAt(2) === 'C';
+      if (e && (e !== RAPI_NK || !isPilot)) {
+        // no answer, or the controller refused: try again later rather than hammer it (below:
+        // retryAt is in the future, so the timer is armed for it and nothing is sent)
+        this.log('warn', 'claims: ' + cmd + ' failed (' + e + '), retry in ' + this.retryMs / 1000 + ' s');
+        this.retryAt = now + this.retryMs;
+        this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+      } else {
+        this.retryMs = RETRY_MS;
+        if (isPilot) {
+          var asked = parseInt(cmd.substr(4), 10);
+          var amps = reply && reply.args.length ? parseInt(reply.args[0], 10) : asked;
+          if (isNaN(amps)) amps = asked;
+          this.adopted = amps;
+          if (e || amps !== asked) {
+            this.log('info', 'claims: controller clamped ' + asked + ' A to ' + amps + ' A');
+            this.clampFor = asked;
+            this.clampTo = amps;
+            this.clampUntil = now + CLAMP_RETRY_MS;
+          }
+        } else {
+          this.assumed = cmd === '$FE' ? 'active' : 'disabled';
+          this.assumedUntil = now + VERIFY_MS;
+          this.force = false; // until VERIFY_MS, then the status must show it or the command goes again
+        }
+      }
+    } else if (typeof e === 'object') {
+      var relevant = false;
+      if (e.vehicle === 0) {
+        // end of session: drop the claims that asked for it
+        var dropped = 0;
+        var manual = false;
+        for (i = this.claims.length - 1; i >= 0; i--) {
+          if (this.claims[i].auto_release) {
+            if (this.claims[i].client === CLIENT_MANUAL) manual = true;
+            this.claims.splice(i, 1);
+            dropped++;
+          }
+        }
+        if (dropped) {
+          this.log('info', 'session ended: ' + dropped + ' auto-release claim(s) released');
+          this.step(manual ? CLIENT_MANUAL : CLIENT_NULL);
+        }
+      }
+      if (e.state !== undefined) {
+        // the controller's own report replaces what we assumed from a reply
+        this.assumed = null;
+        if (e.state === STATE_STARTING) this.adopted = this.clampFor = -1; // booting or just enabled
+        relevant = true;
+      }
+      if (e.pilot !== undefined) {
+        this.adopted = -1;
+        if (e.pilot !== this.clampTo) this.clampFor = -1;
+        relevant = true;
+      }
+      // a new limit of the controller's: a new target
+      if (e.max_current !== undefined) client = 0;
+      else if (!relevant && e.evse_connected === undefined) return;
     }
-    if (this.assumed && now >= this.assumedUntil) this.assumed = null;
-    if (this.clampFor >= 0 && now >= this.clampUntil) this.clampFor = -1;
-    var want = this.wantState;
-    var paused = s.state === STATE_SLEEPING || s.state === STATE_DISABLED;
-    var stateOk = this.assumed ? this.assumed === want : paused === (want === 'disabled');
-    if (stateOk && this.force && want === 'disabled' && !this.assumed)
-      stateOk = s.state === (this.pauseUsesDisabled ? STATE_DISABLED : STATE_SLEEPING);
-    var pilot = this.adopted >= 0 ? this.adopted : s.pilot;
-    var pilotOk = pilot === this.wantPilot || (this.clampFor === this.wantPilot && pilot === this.clampTo);
-    var cmd = '';
-    // Lower or raise the current before enabling, so that charging starts at the new current;
-    // pause before touching the current when pausing.
-    if (!pilotOk && (stateOk || want === 'active')) cmd = '$SC ' + this.wantPilot + ' V';
-    else if (!stateOk) cmd = want === 'active' ? '$FE' : this.pauseUsesDisabled ? '$FD' : '$FS';
-    if (!cmd) {
+
+    if (client >= 0) {
+      // Work out the target.
+      var sw: Claim | null = null;
+      var cw: Claim | null = null;
+      var mw: Claim | null = null;
+      var state = this.defaultState;
+      var man = 0;
+      for (i = 0; i < this.claims.length; i++) {
+        var c = this.claims[i];
+        // strictly greater: on equal priority the older claim keeps the property, as in the reference
+        if (c.state !== undefined && (!sw || c.priority > sw.priority)) {
+          sw = c;
+          state = c.state;
+        }
+        if (c.charge_current !== undefined && (!cw || c.priority > cw.priority)) cw = c;
+        if (c.max_current !== undefined && (!mw || c.priority > mw.priority)) mw = c;
+        if (c.client === CLIENT_MANUAL) man = 1;
+      }
+      var info = m.info;
+      var pilot = info.max_current_soft > 0 ? info.max_current_soft : info.max_current_hard;
+      var pw: Claim | null = null;
+      if (mw && (mw.max_current as number) < pilot) {
+        pilot = mw.max_current as number;
+        pw = mw;
+      }
+      if (cw && (cw.charge_current as number) < pilot) {
+        pilot = cw.charge_current as number;
+        pw = cw;
+      }
+      if (pilot < info.min_current_hard) pilot = info.min_current_hard;
+      this.stateWin = sw;
+      this.chargeWin = cw;
+      this.maxWin = mw;
+      this.pilotWin = pw;
+      this.wantPilot = pilot;
+      // Tell the listeners what changed.
+      var out: ClaimsEvent | null = null;
+      if (state !== this.wantState) {
+        this.wantState = state;
+        out = { status: state };
+      }
+      if (man !== this.manual) {
+        this.manual = man;
+        if (!out) out = {};
+        out.manual_override = man;
+      }
+      if (client) {
+        if (!out) out = {};
+        out.claims_version = ++this.version;
+        if (client === CLIENT_MANUAL) out.override_version = ++this.overrideVersion;
+      }
+      if (out) for (i = 0; i < this.listeners.length; i++) this.listeners[i](out);
+    }
+
+    // Apply: send what differs, or arm the one timer to look again.
+    if (this.busy) return; // the reply steps again
+    now = this.clock.now(); // the listeners above may have taken a while
+    /** When to look again (0: not needed). */
+    var at = 0;
+    var s = m.status;
+    if (now < this.retryAt) at = this.retryAt;
+    else if (!m.isReady() || s.state === STATE_STARTING) {
+      // During boot, and between `$FE` and the controller's next update, the status says nothing
+      // useful about the state: look again shortly.
+      at = now + WAIT_MS;
+    } else {
+      if (this.assumed && now >= this.assumedUntil) this.assumed = null;
+      if (this.clampFor >= 0 && now >= this.clampUntil) this.clampFor = -1;
+      var want = this.wantState;
+      var paused = s.state === STATE_SLEEPING || s.state === STATE_DISABLED;
+      var stateOk = this.assumed ? this.assumed === want : paused === (want === 'disabled');
+      if (stateOk && this.force && want === 'disabled' && !this.assumed)
+        stateOk = s.state === (this.pauseUsesDisabled ? STATE_DISABLED : STATE_SLEEPING);
+      var have = this.adopted >= 0 ? this.adopted : s.pilot;
+      var pilotOk = have === this.wantPilot || (this.clampFor === this.wantPilot && have === this.clampTo);
+      var send = '';
+      // Lower or raise the current before enabling, so that charging starts at the new current;
+      // pause before touching the current when pausing.
+      if (!pilotOk && (stateOk || want === 'active')) send = '$SC ' + this.wantPilot + ' V';
+      else if (!stateOk) send = want === 'active' ? '$FE' : this.pauseUsesDisabled ? '$FD' : '$FS';
+      if (send) {
+        this.busy = send;
+        m.query(send, this.cb);
+        return;
+      }
       this.force = false;
       // look again when an assumption or an accepted clamp runs out
-      if (this.assumed) this.arm(this.assumedUntil - now);
-      if (this.clampFor >= 0) this.arm(this.clampUntil - now);
-      return;
+      if (this.assumed) at = this.assumedUntil;
+      if (this.clampFor >= 0 && (!at || this.clampUntil < at)) at = this.clampUntil;
     }
-    this.busy = cmd;
-    m.query(cmd, this.onReply);
+    // the one timer, unless it is already due sooner
+    if (at && (!this.timer || this.timerAt > at)) {
+      if (this.timer) this.clock.clearTimeout(this.timer);
+      this.timerAt = at;
+      this.timer = this.clock.setTimeout(this.cb, at - now);
+    }
   }
 }

@@ -26,8 +26,8 @@ import {
   ECF_BUTTON_DISABLED,
 } from './core/evse/states';
 import { createRouter } from './http/router';
-import { localTimeFields } from './services/time-set';
-import { pushTimeToController } from './services/time-set';
+import { localTimeFields } from './core/time/time-set';
+import { pushTimeToController } from './core/time/time-set';
 
 /** The gateway's own version, reported in /config (client libraries gate features on it). */
 export var VERSION = '5.0.0';
@@ -52,12 +52,12 @@ export class Gateway {
   planning: Planning | null = null;
   /** MQTT status and control, when attached (src/services/mqtt/service.ts); null in the ESP32 image for now. */
   mqtt: MqttService | null = null;
-  /** Emoncms logging and OhmConnect, when attached (Node for now). */
+  /** Emoncms logging and OhmConnect, when attached (on the device: when turned on and they fit). */
   emoncms: EmoncmsService | null = null;
   ohm: OhmConnectService | null = null;
-  /** The SNTP client (src/services/sntp.ts), when attached (Node for now). */
+  /** The SNTP client (src/services/sntp.ts), when attached. */
   sntp: SntpService | null = null;
-  /** Tesla vehicle data (src/services/tesla.ts), when attached (Node for now). */
+  /** Tesla vehicle data (src/services/tesla.ts), when attached. */
   tesla: TeslaService | null = null;
   /** Power over the last hours for the UI's chart (src/core/history.ts, GET /history), when attached. */
   history: PowerHistory | null = null;

@@ -10,7 +10,7 @@ import { parseQuery, sendJson, sendText } from './util';
 import { Ctx, jsonBody, formFields, allow } from './context';
 import { find } from '../core/text';
 import { Tz } from '../core/time/tz';
-import { localTimeFields, parseIsoUtc, setGatewayTime } from '../services/time-set';
+import { localTimeFields, parseIsoUtc, setGatewayTime } from '../core/time/time-set';
 import type { Gateway } from '../app';
 
 export function handleTime(gw: Gateway, ctx: Ctx): void {

@@ -16,6 +16,8 @@ import loadEmoncms from 'lazy:../services/emoncms';
 import loadOhm from 'lazy:../services/ohmconnect';
 import loadTesla from 'lazy:../services/tesla';
 import loadSntp from 'lazy:../services/sntp';
+// (the SNTP request itself, defined for each sync and dropped after it: services/sntp.ts)
+import loadSntpExchange from 'lazy:../services/sntp-exchange';
 import loadWifi from 'lazy:../services/wifi-manager';
 
 // boards/openevse_wifi_v1.json (RAPI on UART0, the console's UART; GPIO17 is its LED chain)
@@ -80,7 +82,7 @@ var attachFeatures = function () {
   if (!gw.wifi && gw.hal.wifi && fits('wifi')) added.push((gw.wifi = new (loadWifi().WifiManager)(gw, gw.hal.wifi)));
   // (only at boot: Gateway.start() starts it with the monitor's status)
   if (!started && !gw.history && fits('history')) gw.history = new PowerHistory(gw.hal.clock);
-  if (!gw.sntp && c.get('sntp_enabled') && fits('sntp')) added.push((gw.sntp = new (loadSntp().SntpService)(gw)));
+  if (!gw.sntp && c.get('sntp_enabled') && fits('sntp')) added.push((gw.sntp = new (loadSntp().SntpService)(gw, { loadExchange: loadSntpExchange })));
   if (!gw.mqtt && c.get('mqtt_enabled') && fits('mqtt')) added.push((gw.mqtt = new (loadMqtt().MqttService)(gw)));
   if (!gw.planning && fits('planning')) added.push((gw.planning = new (loadPlanning().Planning)(gw)));
   if (!gw.emoncms && c.get('emoncms_enabled') && fits('emoncms')) added.push((gw.emoncms = new (loadEmoncms().EmoncmsService)(gw, espruinoHttpClient)));

@@ -23,6 +23,7 @@ import { MqttService } from '../services/mqtt/service';
 import { EmoncmsService } from '../services/emoncms';
 import { OhmConnectService } from '../services/ohmconnect';
 import { SntpService } from '../services/sntp';
+import * as sntpExchange from '../services/sntp-exchange';
 import { TeslaService } from '../services/tesla';
 import { nodeHttpClient } from '../hal/node/http-client';
 import { setAssetSource } from '../http/static';
@@ -77,7 +78,11 @@ gateway.planning = new Planning(gateway);
 gateway.mqtt = new MqttService(gateway);
 gateway.emoncms = new EmoncmsService(gateway, nodeHttpClient);
 gateway.ohm = new OhmConnectService(gateway, nodeHttpClient);
-gateway.sntp = new SntpService(gateway);
+gateway.sntp = new SntpService(gateway, {
+  loadExchange: function () {
+    return sntpExchange;
+  },
+});
 gateway.tesla = new TeslaService(gateway, nodeHttpClient);
 gateway.history = new PowerHistory(gateway.hal.clock);
 gateway.start();

@@ -6,7 +6,8 @@
 // the LOCAL time of the configured zone through `$S1` (read back with `$GT`), bad replies are
 // ignored, a silent server is retried with back-off, and a disabled client sends nothing.
 import * as dgram from 'node:dgram';
-import { SntpService } from '../../src/services/sntp';
+import { SntpService, SntpOptions } from '../../src/services/sntp';
+import * as exchange from '../../src/services/sntp-exchange';
 import { nodeUdp } from '../../src/hal/node/udp';
 import { startGateway, waitFor, TestGateway } from '../helpers/gateway';
 import { call } from '../helpers/http';
@@ -80,8 +81,14 @@ class NtpServer {
 let server: NtpServer;
 let g: TestGateway | null = null;
 let sntp: SntpService | null = null;
+/** How often the service fetched the exchange module (once per request, as on the ESP32). */
+let loads = 0;
+const loadExchange = () => {
+  loads++;
+  return exchange;
+};
 
-async function boot(config: { [k: string]: any }, opts = { timeoutMs: 300, retryMs: [200, 400] }): Promise<TestGateway> {
+async function boot(config: { [k: string]: any }, opts: SntpOptions = { timeoutMs: 300, retryMs: [200, 400], loadExchange }): Promise<TestGateway> {
   g = await startGateway({ config: { sntp_hostname: '127.0.0.1:' + server.port, time_zone: BERLIN, ...config }, services: false });
   // as src/main/node.ts: UDP from node:dgram and the client attached (the test helper has neither)
   g.gateway.hal.udp = nodeUdp(g.gateway.hal.log);
@@ -110,6 +117,7 @@ async function time(tg: TestGateway): Promise<any> {
 }
 
 beforeEach(async () => {
+  loads = 0;
   server = new NtpServer();
   await server.listen();
 });
@@ -166,6 +174,22 @@ test('sync_now asks again at once', async () => {
   await waitFor(() => server.requests.length === 2, 'a second request');
   // a fresh socket and a fresh timestamp per request
   expect(server.requests[1].data.subarray(40, 48).equals(server.requests[0].data.subarray(40, 48))).toBe(false);
+});
+
+test('the exchange is fetched for each request and not kept between requests', async () => {
+  server.mode = 'silent';
+  const tg = await boot({});
+  await waitFor(() => server.requests.length >= 3, 'three requests', 5000);
+  server.mode = 'good';
+  await waitFor(async () => (await time(tg)).ntp_status === 'synchronized', 'synchronized');
+  // one fetch per request (the first, each retry, the one that synced), none between them
+  expect(loads).toBe(server.requests.length);
+  // the service holds no part of the exchange while it waits for the next hour: not the module,
+  // not one of its functions, and no socket
+  const kept = Object.values(sntp as any);
+  for (const part of [exchange, ...Object.values(exchange)]) expect(kept).not.toContain(part);
+  expect(sntp!.sock).toBeNull();
+  expect(sntp!.timer).not.toBeNull();
 });
 
 test('forged and broken replies are ignored: the clock stays, the request times out and is retried', async () => {

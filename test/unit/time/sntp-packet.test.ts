@@ -1,7 +1,7 @@
 // The SNTP packet code (RFC 4330): request layout, NTP timestamps both ways (both eras), reply
 // checks and the clock offset; and the time-set helpers (ISO parsing, $S1 fields, local time).
-import { ntpStamp, ntpTime, sntpRequest, sntpCheck, sntpOffset, sntpServer, NTP_PORT } from '../../../src/services/sntp';
-import { parseIsoUtc, rtcArgs } from '../../../src/services/time-set';
+import { ntpStamp, ntpTime, sntpRequest, sntpCheck, sntpOffset, sntpServer, NTP_PORT } from '../../../src/services/sntp-exchange';
+import { parseIsoUtc, rtcArgs } from '../../../src/core/time/time-set';
 
 const bin = (b: Buffer) => b.toString('latin1');
 const buf = (s: string) => Buffer.from(s, 'latin1');

@@ -2,11 +2,13 @@
 // as the reference's time manager does: `$GT` first, and only if the RTC is off, `$S1 yy mo dd
 // hh mm ss` at the next second boundary (the RTC counts whole seconds). The controller keeps
 // LOCAL time with a 2-digit year (ref/rapi.md §2.2, §5.1), so the POSIX TZ of `time_zone` is
-// applied here. Plain functions, no state: nothing of this stays alive between settings.
-import type { Gateway } from '../app';
-import type { Status } from '../core/evse/monitor';
-import type { RapiLine } from '../core/rapi/framing';
-import { Tz, civil, daysFromCivil } from '../core/time/tz';
+// applied here. Plain functions, no state: nothing of this stays alive between settings. It sits
+// in core/ (not services/) because the core (/time, app.ts) and the SNTP exchange both use it: the
+// image then defines it once, and a lazy feature is handed the core's copy (scripts/rollup-lazy.mjs).
+import type { Gateway } from '../../app';
+import type { Status } from '../evse/monitor';
+import type { RapiLine } from '../rapi/framing';
+import { Tz, civil, daysFromCivil } from './tz';
 
 function two(n: number): string {
   return n < 10 ? '0' + n : '' + n;

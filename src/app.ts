@@ -223,7 +223,11 @@ export class Gateway {
 
   /** GET /config: every setting (secrets masked), then what the controller reports about itself. */
   configDocument(): Status {
-    var doc = this.config.getAll(false);
+    return this.controllerConfig(this.config.getAll(false));
+  }
+
+  /** Adds to `doc` the fields of GET /config that come from the controller and the build. */
+  controllerConfig(doc: Status): Status {
     var info = this.monitor.info;
     // the safety checks (true = enabled), from the controller's flags
     var f = info.flags;

@@ -2,10 +2,13 @@
 // document. Gateway settings go to the config store, which checks them all and changes nothing
 // if one is bad; controller settings (safety checks, service level, current limits, ammeter
 // calibration) are checked too and then written through RAPI, in order, before the reply.
-import { sendJson, sendJsonPaced } from './util';
+import { sendJson, sendJsonParts } from './util';
 import { Ctx, jsonBody, allow } from './context';
 import { inList } from '../core/text';
 import type { Gateway } from '../app';
+
+/** Settings per piece of GET /config. */
+var PART = 16;
 
 export function handleConfig(gw: Gateway, ctx: Ctx): void {
   if (ctx.method === 'OPTIONS') {
@@ -14,7 +17,16 @@ export function handleConfig(gw: Gateway, ctx: Ctx): void {
   }
   if (!allow(ctx, 'GET,POST,OPTIONS')) return;
   if (ctx.method === 'GET') {
-    sendJsonPaced(ctx.res, gw.configDocument());
+    // the settings PART at a time, then what the controller reports
+    var from = 0;
+    sendJsonParts(ctx.res, function () {
+      if (from < 0) return null;
+      var part = gw.config.getAll(false, from, PART);
+      from += PART;
+      if (Object.keys(part).length) return part;
+      from = -1;
+      return gw.controllerConfig({});
+    });
     return;
   }
   // Memory: the tables and helpers of a POST are created for it and dropped after it (~60 JsVars

@@ -67,27 +67,28 @@ export function sendPaced(res: HttpResponse, next: () => string): void {
 }
 
 /**
- * sendJson for a large document (GET /config ≈ 5 KB, /status ≈ 2 KB): its JSON goes out a few
- * fields at a time (sendPaced), never whole in RAM on the device.
+ * A JSON object answered in parts, each part written once the one before has gone (sendPaced):
+ * `next()` gives the next object of fields, null at the end. For GET /config (≈ 5 KB), which then
+ * never exists in RAM as one object or one string on the device.
  */
-export function sendJsonPaced(res: HttpResponse, doc: { [key: string]: any }): void {
+export function sendJsonParts(res: HttpResponse, next: () => { [key: string]: any } | null): void {
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private, no-store, must-revalidate' });
-  var keys = Object.keys(doc);
-  var i = 0;
   var sep = '{';
+  var done = false;
   sendPaced(res, function () {
-    if (i > keys.length) return '';
+    if (done) return '';
+    var part = next();
+    if (!part) {
+      done = true;
+      return sep === '{' ? '{}' : '}';
+    }
     var out = '';
-    for (var n = 0; n < 16 && i < keys.length; n++, i++) {
-      var v = doc[keys[i]];
+    for (var k in part) {
+      var v = part[k];
       if (v === undefined || typeof v === 'function') continue; // as JSON.stringify leaves them out
-      out += sep + JSON.stringify(keys[i]) + ':' + JSON.stringify(v);
+      out += sep + JSON.stringify(k) + ':' + JSON.stringify(v);
       sep = ',';
     }
-    if (i === keys.length) {
-      i++;
-      out += sep === '{' ? '{}' : '}';
-    }
-    return out;
+    return out || ' '; // (an empty part must not end the answer)
   });
 }

@@ -234,6 +234,16 @@ describe('GET /config', () => {
     for (const k of ['pass', 'www_password', 'mqtt_pass', 'emoncms_apikey', 'tesla_access_token']) expect([k, doc[k]]).toEqual([k, '']);
   });
 
+  test('the document sent in parts is the whole document, in order, with the raw text valid JSON', async () => {
+    g.gateway.config.update({ mqtt_pass: 'secret', mqtt_server: 'q"uote\\d' });
+    const res = await fetch(g.url + '/config');
+    const text = await res.text();
+    expect(Object.keys(JSON.parse(text))).toEqual(Object.keys(g.gateway.configDocument()));
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(g.gateway.configDocument())));
+    expect(JSON.parse(text)).toMatchObject({ mqtt_pass: '_DUMMY_PASSWORD', mqtt_server: 'q"uote\\d' });
+    g.gateway.config.update({ mqtt_pass: '', mqtt_server: '' });
+  });
+
   test('OPTIONS /config answers 200', async () => {
     const r = await call(g.url, 'OPTIONS', '/config');
     expect(r.status).toBe(200);

@@ -55,12 +55,16 @@ export class ConfigStore {
   }
 
   /**
-   * Every setting by name, the body of GET /config. Without `includeSecrets`, a secret that is
-   * set reads "_DUMMY_PASSWORD" and one that is not reads "", as the reference does.
+   * Every setting by name, the body of GET /config, or `count` of them from the `from`th (in
+   * schema order). Without `includeSecrets`, a secret that is set reads "_DUMMY_PASSWORD" and
+   * one that is not reads "", as the reference does.
    */
-  getAll(includeSecrets: boolean): { [key: string]: any } {
+  getAll(includeSecrets: boolean, from?: number, count?: number): { [key: string]: any } {
     var doc: { [key: string]: any } = {};
-    for (var p = 0; p < SCHEMA.length - 1; p = SCHEMA.indexOf('~', p + 1)) {
+    var end = count ? (from || 0) + count : 1e9;
+    var n = 0;
+    for (var p = 0; p < SCHEMA.length - 1 && n < end; p = SCHEMA.indexOf('~', p + 1)) {
+      if (n++ < (from || 0)) continue;
       var row = schemaRow('', p) as string[];
       var k = row[F_NAME];
       var v = this.values[k];

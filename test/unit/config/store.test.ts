@@ -282,3 +282,21 @@ describe('ConfigStore', () => {
     expect(crc32('\u0100')).toBe(-1);
   });
 });
+
+test('getAll in pages: the pages together are the whole document, in schema order', () => {
+  const store = new ConfigStore(memStorage(), ID);
+  store.update({ mqtt_server: 'b', www_password: 'x' });
+  const whole = store.getAll(false);
+  const keys: string[] = [];
+  const merged: any = {};
+  for (let from = 0; ; from += 7) {
+    const part = store.getAll(false, from, 7);
+    if (!Object.keys(part).length) break;
+    expect(Object.keys(part).length).toBeLessThanOrEqual(7);
+    keys.push(...Object.keys(part));
+    Object.assign(merged, part);
+  }
+  expect(keys).toEqual(Object.keys(whole));
+  expect(merged).toEqual(whole);
+  expect(merged.www_password).toBe('_DUMMY_PASSWORD');
+});

@@ -63,8 +63,8 @@ export class CurrentShaper {
   claims = 0;
   pauses = 0;
 
-  private since = 0;
-  private smoothedAt = 0;
+  since = 0;
+  smoothedAt = 0;
   // the lifecycle shared with DivertController (see the prototype assignments after the class)
   period = CHECK_MS;
   timer: any = 0;
@@ -77,126 +77,145 @@ export class CurrentShaper {
   declare start: () => void;
   declare stop: () => void;
 
-  constructor(private clock: Clock, private sink: ShaperSink) {}
+  constructor(public clock: Clock, public sink: ShaperSink) {}
 
   /** Reads the shaper keys of a config object (any subset). */
-  configure(c: any): void {
-    var v: any;
-    if (typeof (v = c.current_shaper_max_pwr) === 'number') this.maxPwr = v;
-    if (typeof (v = c.current_shaper_smoothing_time) === 'number') this.smoothing = v;
-    if (typeof (v = c.current_shaper_min_pause_time) === 'number') this.minPause = v;
-    if (typeof (v = c.current_shaper_data_maxinterval) === 'number') this.maxInterval = v;
-    if (c.is_threephase !== undefined) this.threePhase = !!c.is_threephase;
-    // a change of the saved setting ends a temporary on/off; saving other keys does not
-    if (c.current_shaper_enabled !== undefined && !!c.current_shaper_enabled !== this.enabled) {
-      this.enabled = !!c.current_shaper_enabled;
-      this.setActive(this.enabled);
-    }
-  }
+  declare configure: (c: any) => void;
 
   /** Temporary on/off (`/shaper`, MQTT `shaper/set`); off releases our claim. Not persisted. */
-  setActive(on: boolean, t?: number): void {
-    var now = t === undefined ? this.clock.now() : t;
-    on = !!on;
-    if (on === this.on) return;
-    this.on = on;
-    this.stale = false;
-    this.since = now; // the fail-safe also covers "enabled, but no data ever came"
-    this.claimState = '';
-    this.claimCurrent = this.pausedAt = this.smoothedAt = 0;
-    if (!on) this.sink.release(CLIENT_SHAPER);
-    if (this.listener) this.listener(this.statusFields(now));
-  }
+  declare setActive: (on: boolean, t?: number) => void;
 
   /** Controller status (partials welcome): `amp` (mA), `voltage` (V). */
-  evse(s: any): void {
-    if (typeof s.amp === 'number') this.evAmps = s.amp > 0 ? s.amp / 1000 : 0;
-    if (typeof s.voltage === 'number' && s.voltage > 50) this.voltage = s.voltage;
-  }
+  declare evse: (s: any) => void;
 
   /** W of solar added to the budget (ref: when divert runs on a solar feed); 0 otherwise. */
-  setSolar(watts: number): void {
-    if (typeof watts === 'number' && watts === watts) this.solar = watts > 0 ? watts : 0;
-  }
+  declare setSolar: (watts: number) => void;
 
   /** One live-power sample (W, the whole house including the EV) at time t (ms; default now). */
-  update(watts: number, t?: number): void {
-    var now = t === undefined ? this.clock.now() : t;
-    if (typeof watts !== 'number' || watts !== watts) return;
-    this.live = watts;
-    this.lastFeed = now;
-    if (this.stale) {
-      this.stale = false;
-      if (this.claimState === 'failsafe') this.put('paused', 0); // back under our own pause rule
-    }
-    if (this.on) {
-      // the decision: cap, pause or resume
-      var paused = this.claimState === 'paused' || this.claimState === 'failsafe';
-      var perAmp = this.threePhase ? this.voltage * 3 : this.voltage;
-      // The reference's "(max − P)/V + EV amps", written as the house load without the EV, so that
-      // the smoothed value while paused does not carry the power the car drew before it stopped.
-      var H = this.live - this.evAmps * perAmp;
-      if (paused && this.smoothedAt && H < this.smoothed && this.smoothing > 0)
-        this.smoothed += (H - this.smoothed) * (1 - Math.exp(-(now - this.smoothedAt) / 1000 / this.smoothing));
-      else this.smoothed = H;
-      this.smoothedAt = now;
-      this.maxCur = (this.maxPwr + this.solar - this.smoothed) / perAmp;
-      var amps = Math.floor(this.maxCur);
-      if (paused) {
-        if (!(now - this.pausedAt < this.minPause * 1000 || this.maxCur < this.minCurrent + RESUME_HEADROOM)) this.put('max', amps);
-      } else if (this.maxCur < this.minCurrent) {
-        this.pausedAt = now;
-        this.pauses++;
-        this.put('paused', 0);
-      } else if (this.claimState !== 'max' || amps < this.claimCurrent || this.maxCur >= this.claimCurrent + 1 + RAISE_MARGIN) this.put('max', amps);
-    }
-    if (this.listener) this.listener(this.statusFields(now));
-  }
+  declare update: (watts: number, t?: number) => void;
 
   /** The staleness check (the timer, or a simulator between samples). */
-  check(t?: number): void {
-    var now = t === undefined ? this.clock.now() : t;
-    if (!this.on || this.stale) return;
-    var from = this.lastFeed > this.since ? this.lastFeed : this.since;
-    if (now - from < this.maxInterval * 1000) return;
-    this.stale = true;
-    if (this.claimState !== 'paused') this.pausedAt = now;
-    // Fail-safe: without a live reading we cannot see what the house draws, and the car at full
-    // current on top of an unknown load could trip the house's main fuse. So stop charging, at
-    // Limit (1100): above manual override (1000), RFID and OCPP, so no user action can restart the
-    // car blind, yet below Safety/Error. It is the reference's priority for this claim.
-    this.put('failsafe', 0);
-    if (this.listener) this.listener(this.statusFields(now));
-  }
+  declare check: (t?: number) => void;
 
   /** The /status fields (and the /ws, MQTT partial on every update). */
-  statusFields(t?: number): any {
-    var now = t === undefined ? this.clock.now() : t;
-    var cur = Math.floor(this.maxCur);
-    return {
-      shaper: this.on ? 1 : 0,
-      shaper_live_pwr: Math.round(this.live),
-      shaper_max_pwr: this.maxPwr,
-      shaper_cur: cur > 0 ? cur : 0,
-      shaper_updated: this.on && !this.stale && this.lastFeed > 0 && now - this.lastFeed < this.maxInterval * 1000,
-    };
-  }
+  declare statusFields: (t?: number) => any;
 
   /** Makes our claim say `state` ('max' with `amps`, 'paused', 'failsafe'); claims only on a change. */
-  private put(state: string, amps: number): void {
-    if (amps > this.maxCurrent) amps = this.maxCurrent;
-    if (state === 'max' && amps < this.minCurrent) amps = this.minCurrent;
-    if (state === this.claimState && (state !== 'max' || amps === this.claimCurrent)) return;
-    var err =
-      state === 'max'
-        ? this.sink.claim(CLIENT_SHAPER, PRIORITY_SAFETY, { max_current: amps })
-        : this.sink.claim(CLIENT_SHAPER, state === 'failsafe' ? PRIORITY_LIMIT : PRIORITY_SAFETY, { state: 'disabled' });
-    if (err) return; // refused (limits not told yet): the next sample tries again
-    this.claimState = state;
-    this.claimCurrent = state === 'max' ? amps : 0;
-    this.claims++;
-  }
+  declare put: (state: string, amps: number) => void;
 }
+
+// The methods are put on the prototype here rather than written in the class: an ES5 class
+// compiles to a wrapper function, and on the device each function made inside it costs one more
+// JsVar (its own copy of the scope chain). Members once private are public for the same reason.
+CurrentShaper.prototype.configure = function (this: CurrentShaper, c: any): void {
+  var v: any;
+  if (typeof (v = c.current_shaper_max_pwr) === 'number') this.maxPwr = v;
+  if (typeof (v = c.current_shaper_smoothing_time) === 'number') this.smoothing = v;
+  if (typeof (v = c.current_shaper_min_pause_time) === 'number') this.minPause = v;
+  if (typeof (v = c.current_shaper_data_maxinterval) === 'number') this.maxInterval = v;
+  if (c.is_threephase !== undefined) this.threePhase = !!c.is_threephase;
+  // a change of the saved setting ends a temporary on/off; saving other keys does not
+  if (c.current_shaper_enabled !== undefined && !!c.current_shaper_enabled !== this.enabled) {
+    this.enabled = !!c.current_shaper_enabled;
+    this.setActive(this.enabled);
+  }
+};
+
+CurrentShaper.prototype.setActive = function (this: CurrentShaper, on: boolean, t?: number): void {
+  var now = t === undefined ? this.clock.now() : t;
+  on = !!on;
+  if (on === this.on) return;
+  this.on = on;
+  this.stale = false;
+  this.since = now; // the fail-safe also covers "enabled, but no data ever came"
+  this.claimState = '';
+  this.claimCurrent = this.pausedAt = this.smoothedAt = 0;
+  if (!on) this.sink.release(CLIENT_SHAPER);
+  if (this.listener) this.listener(this.statusFields(now));
+};
+
+CurrentShaper.prototype.evse = function (this: CurrentShaper, s: any): void {
+  if (typeof s.amp === 'number') this.evAmps = s.amp > 0 ? s.amp / 1000 : 0;
+  if (typeof s.voltage === 'number' && s.voltage > 50) this.voltage = s.voltage;
+};
+
+CurrentShaper.prototype.setSolar = function (this: CurrentShaper, watts: number): void {
+  if (typeof watts === 'number' && watts === watts) this.solar = watts > 0 ? watts : 0;
+};
+
+CurrentShaper.prototype.update = function (this: CurrentShaper, watts: number, t?: number): void {
+  var now = t === undefined ? this.clock.now() : t;
+  if (typeof watts !== 'number' || watts !== watts) return;
+  this.live = watts;
+  this.lastFeed = now;
+  if (this.stale) {
+    this.stale = false;
+    if (this.claimState === 'failsafe') this.put('paused', 0); // back under our own pause rule
+  }
+  if (this.on) {
+    // the decision: cap, pause or resume
+    var paused = this.claimState === 'paused' || this.claimState === 'failsafe';
+    var perAmp = this.threePhase ? this.voltage * 3 : this.voltage;
+    // The reference's "(max − P)/V + EV amps", written as the house load without the EV, so that
+    // the smoothed value while paused does not carry the power the car drew before it stopped.
+    var H = this.live - this.evAmps * perAmp;
+    if (paused && this.smoothedAt && H < this.smoothed && this.smoothing > 0)
+      this.smoothed += (H - this.smoothed) * (1 - Math.exp(-(now - this.smoothedAt) / 1000 / this.smoothing));
+    else this.smoothed = H;
+    this.smoothedAt = now;
+    this.maxCur = (this.maxPwr + this.solar - this.smoothed) / perAmp;
+    var amps = Math.floor(this.maxCur);
+    if (paused) {
+      if (!(now - this.pausedAt < this.minPause * 1000 || this.maxCur < this.minCurrent + RESUME_HEADROOM)) this.put('max', amps);
+    } else if (this.maxCur < this.minCurrent) {
+      this.pausedAt = now;
+      this.pauses++;
+      this.put('paused', 0);
+    } else if (this.claimState !== 'max' || amps < this.claimCurrent || this.maxCur >= this.claimCurrent + 1 + RAISE_MARGIN) this.put('max', amps);
+  }
+  if (this.listener) this.listener(this.statusFields(now));
+};
+
+CurrentShaper.prototype.check = function (this: CurrentShaper, t?: number): void {
+  var now = t === undefined ? this.clock.now() : t;
+  if (!this.on || this.stale) return;
+  var from = this.lastFeed > this.since ? this.lastFeed : this.since;
+  if (now - from < this.maxInterval * 1000) return;
+  this.stale = true;
+  if (this.claimState !== 'paused') this.pausedAt = now;
+  // Fail-safe: without a live reading we cannot see what the house draws, and the car at full
+  // current on top of an unknown load could trip the house's main fuse. So stop charging, at
+  // Limit (1100): above manual override (1000), RFID and OCPP, so no user action can restart the
+  // car blind, yet below Safety/Error. It is the reference's priority for this claim.
+  this.put('failsafe', 0);
+  if (this.listener) this.listener(this.statusFields(now));
+};
+
+CurrentShaper.prototype.statusFields = function (this: CurrentShaper, t?: number): any {
+  var now = t === undefined ? this.clock.now() : t;
+  var cur = Math.floor(this.maxCur);
+  return {
+    shaper: this.on ? 1 : 0,
+    shaper_live_pwr: Math.round(this.live),
+    shaper_max_pwr: this.maxPwr,
+    shaper_cur: cur > 0 ? cur : 0,
+    shaper_updated: this.on && !this.stale && this.lastFeed > 0 && now - this.lastFeed < this.maxInterval * 1000,
+  };
+};
+
+CurrentShaper.prototype.put = function (this: CurrentShaper, state: string, amps: number): void {
+  if (amps > this.maxCurrent) amps = this.maxCurrent;
+  if (state === 'max' && amps < this.minCurrent) amps = this.minCurrent;
+  if (state === this.claimState && (state !== 'max' || amps === this.claimCurrent)) return;
+  var err =
+    state === 'max'
+      ? this.sink.claim(CLIENT_SHAPER, PRIORITY_SAFETY, { max_current: amps })
+      : this.sink.claim(CLIENT_SHAPER, state === 'failsafe' ? PRIORITY_LIMIT : PRIORITY_SAFETY, { state: 'disabled' });
+  if (err) return; // refused (limits not told yet): the next sample tries again
+  this.claimState = state;
+  this.claimCurrent = state === 'max' ? amps : 0;
+  this.claims++;
+};
 
 // One copy of each lifecycle function for both parts (Espruino has no `extends`).
 CurrentShaper.prototype.limits = DivertController.prototype.limits;

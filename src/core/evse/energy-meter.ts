@@ -36,6 +36,9 @@ var TICK_MS = 30000;
 var MAX_GAP_MS = 120000;
 /** 2020-01-01: before it the clock is taken as not set yet. */
 var CLOCK_SET = 1577836800000;
+/** sync() operations. */
+var INTEGRATE = 0;
+var SAVE = 1;
 
 export class EnergyMeter {
   /** Gets the status fields when they change (for /ws and MQTT). */
@@ -48,20 +51,20 @@ export class EnergyMeter {
   month = 0;
   year = 0;
   switches = 0;
-  private dayNo = -1;
-  private last = 0;
-  private power = 0;
-  private state = -1;
-  private vehicle = -1;
-  private dirty = false;
-  private savedAt: number;
-  private saveMs: number;
+  dayNo = -1;
+  last = 0;
+  power = 0;
+  state = -1;
+  vehicle = -1;
+  dirty = false;
+  savedAt: number;
+  saveMs: number;
   /** Power ×3 (config `is_threephase`): call changed(null) before changing it. */
   three: boolean;
-  private st: SlotState = { gen: 0, slot: '' };
-  private sent = '';
+  st: SlotState = { gen: 0, slot: '' };
+  sent = '';
 
-  constructor(private monitor: MeterMonitor, private clock: Clock, private tz: Tz, private storage: Storage, opts?: EnergyMeterOptions) {
+  constructor(public monitor: MeterMonitor, public clock: Clock, public tz: Tz, public storage: Storage, opts?: EnergyMeterOptions) {
     opts = opts || {};
     this.saveMs = (opts.saveMinutes || 5) * 60000;
     this.three = !!opts.threePhase;
@@ -86,116 +89,91 @@ export class EnergyMeter {
   }
 
   /** The status fields: session_energy (Wh), total_* (kWh), total_switches. */
-  fields(): any {
-    this.integrate();
-    return {
-      session_energy: Math.round(this.session * 10) / 10,
-      total_energy: Math.round(this.total) / 1000,
-      total_day: Math.round(this.day) / 1000,
-      total_week: Math.round(this.week) / 1000,
-      total_month: Math.round(this.month) / 1000,
-      total_year: Math.round(this.year) / 1000,
-      total_switches: this.switches,
-    };
-  }
+  declare fields: () => any;
 
   /**
    * `/emeter` DELETE: zeroes the session and the day/week/month/year counters; `hard` also the
    * total and the switch count; `importWh` (the controller's lifetime Wh, `$GU`) sets the total.
    * Returns '' or a storage error (the counters are reset in RAM all the same).
    */
-  reset(hard: boolean, importWh?: number): string {
-    this.integrate();
-    this.session = this.day = this.week = this.month = this.year = 0;
-    if (hard) this.total = this.switches = 0;
-    if (typeof importWh === 'number' && importWh >= 0) this.total = importWh;
-    this.dirty = true;
-    var err = this.save();
-    this.changed(null);
-    return err;
-  }
+  declare reset: (hard: boolean, importWh?: number) => string;
 
   /**
    * A monitor change (or null/undefined for the periodic tick): integrate, count, roll, publish,
    * save. Called with null before `three` (config `is_threephase`) changes.
    */
-  changed(c?: { [key: string]: any } | null): void {
-    this.integrate();
-    var s = this.monitor.status;
-    var saveNow = false;
-    if (c && c.state !== undefined && c.state !== this.state) {
-      if (c.state === STATE_CHARGING && this.state >= 0) {
-        this.switches++;
-        this.dirty = true;
-      } else if (this.state === STATE_CHARGING) saveNow = true;
-      this.state = c.state;
-    }
-    if (c && c.vehicle !== undefined && c.vehicle !== this.vehicle) {
-      if (c.vehicle && this.vehicle === 0) {
-        this.session = 0;
-        this.dirty = true;
-      } else if (!c.vehicle) saveNow = true;
-      this.vehicle = c.vehicle;
-    }
-    this.power = s.state === STATE_CHARGING && s.evse_connected !== 0 ? ((s.amp || 0) / 1000) * (s.voltage || 0) * (this.three ? 3 : 1) : 0;
-    var now = this.clock.now();
-    if (this.dirty && (saveNow || now - this.savedAt >= this.saveMs)) this.save();
-    if (this.onChange) {
-      var f = this.fields();
-      // the values alone (the keys never change): the copy kept is a third of the JSON's size
-      var key = [f.session_energy, f.total_energy, f.total_day, f.total_week, f.total_month, f.total_year, f.total_switches].join();
-      if (key !== this.sent) {
-        this.sent = key;
-        this.onChange(f);
-      }
-    }
-  }
+  declare changed: (c?: { [key: string]: any } | null) => void;
 
   /**
-   * Adds the energy since the last call at the power then in force; when a local midnight lies
-   * in between, the part before it counts for the old day, then the periods roll.
+   * The private helpers in one method (each method costs JsVars on the device):
+   * - INTEGRATE: adds the energy since the last call at the power then in force; when a local
+   *   midnight lies in between, the part before it counts for the old day, then the periods roll.
+   * - SAVE: writes the counters (Wh rounded to the mWh); returns '' or the storage error.
    */
-  private integrate(): void {
-    var now = this.clock.now();
-    var dt = now - this.last;
-    var ok = dt > 0 && dt <= MAX_GAP_MS && this.power > 0;
-    if (now >= CLOCK_SET) {
-      var d = Math.floor(this.tz.toLocal(now) / 86400000);
-      if (d !== this.dayNo) {
-        if (this.dayNo >= 0) {
-          var mid = this.tz.fromLocal(d * 86400000);
-          if (ok && mid > this.last && mid <= now) {
-            this.add(mid - this.last);
-            this.last = mid;
-          }
-          var a = civil(this.dayNo);
-          var b = civil(d);
-          this.day = 0;
-          if (Math.floor((d + 3) / 7) !== Math.floor((this.dayNo + 3) / 7)) this.week = 0;
-          if (a[1] !== b[1] || a[0] !== b[0]) this.month = 0;
-          if (a[0] !== b[0]) this.year = 0;
-        }
-        this.dayNo = d;
-        this.dirty = true;
-      }
+  declare sync: (op: number) => string;
+}
+
+// The methods are put on the prototype here rather than written in the class: an ES5 class
+// compiles to a wrapper function, and on the device each function made inside it costs one more
+// JsVar (its own copy of the scope chain). Members once private are public for the same reason.
+EnergyMeter.prototype.fields = function (this: EnergyMeter): any {
+  this.sync(INTEGRATE);
+  return {
+    session_energy: Math.round(this.session * 10) / 10,
+    total_energy: Math.round(this.total) / 1000,
+    total_day: Math.round(this.day) / 1000,
+    total_week: Math.round(this.week) / 1000,
+    total_month: Math.round(this.month) / 1000,
+    total_year: Math.round(this.year) / 1000,
+    total_switches: this.switches,
+  };
+};
+
+EnergyMeter.prototype.reset = function (this: EnergyMeter, hard: boolean, importWh?: number): string {
+  this.sync(INTEGRATE);
+  this.session = this.day = this.week = this.month = this.year = 0;
+  if (hard) this.total = this.switches = 0;
+  if (typeof importWh === 'number' && importWh >= 0) this.total = importWh;
+  this.dirty = true;
+  var err = this.sync(SAVE);
+  this.changed(null);
+  return err;
+};
+
+EnergyMeter.prototype.changed = function (this: EnergyMeter, c?: { [key: string]: any } | null): void {
+  this.sync(INTEGRATE);
+  var s = this.monitor.status;
+  var saveNow = false;
+  if (c && c.state !== undefined && c.state !== this.state) {
+    if (c.state === STATE_CHARGING && this.state >= 0) {
+      this.switches++;
+      this.dirty = true;
+    } else if (this.state === STATE_CHARGING) saveNow = true;
+    this.state = c.state;
+  }
+  if (c && c.vehicle !== undefined && c.vehicle !== this.vehicle) {
+    if (c.vehicle && this.vehicle === 0) {
+      this.session = 0;
+      this.dirty = true;
+    } else if (!c.vehicle) saveNow = true;
+    this.vehicle = c.vehicle;
+  }
+  this.power = s.state === STATE_CHARGING && s.evse_connected !== 0 ? ((s.amp || 0) / 1000) * (s.voltage || 0) * (this.three ? 3 : 1) : 0;
+  var now = this.clock.now();
+  if (this.dirty && (saveNow || now - this.savedAt >= this.saveMs)) this.sync(SAVE);
+  if (this.onChange) {
+    var f = this.fields();
+    // the values alone (the keys never change): the copy kept is a third of the JSON's size
+    var key = [f.session_energy, f.total_energy, f.total_day, f.total_week, f.total_month, f.total_year, f.total_switches].join();
+    if (key !== this.sent) {
+      this.sent = key;
+      this.onChange(f);
     }
-    if (ok) this.add(now - this.last);
-    this.last = now;
   }
+};
 
-  private add(ms: number): void {
-    var wh = (this.power * ms) / 3600000;
-    this.session += wh;
-    this.total += wh;
-    this.day += wh;
-    this.week += wh;
-    this.month += wh;
-    this.year += wh;
-    this.dirty = true;
-  }
-
-  private save(): string {
-    // Wh rounded to the mWh
+EnergyMeter.prototype.sync = function (this: EnergyMeter, op: number): string {
+  if (op === SAVE) {
     var err = saveSlots(this.storage, FILE, this.st, {
       s: Math.round(this.session * 1000) / 1000,
       t: Math.round(this.total * 1000) / 1000,
@@ -212,4 +190,44 @@ export class EnergyMeter {
     }
     return err;
   }
-}
+  var now = this.clock.now();
+  var dt = now - this.last;
+  var ok = dt > 0 && dt <= MAX_GAP_MS && this.power > 0;
+  var wh: number;
+  if (now >= CLOCK_SET) {
+    var d = Math.floor(this.tz.toLocal(now) / 86400000);
+    if (d !== this.dayNo) {
+      if (this.dayNo >= 0) {
+        var mid = this.tz.fromLocal(d * 86400000);
+        // the energy before midnight: the day's goes with it, the periods that go on keep theirs
+        wh = 0;
+        if (ok && mid > this.last && mid <= now) {
+          wh = (this.power * (mid - this.last)) / 3600000;
+          this.last = mid;
+        }
+        var a = civil(this.dayNo);
+        var b = civil(d);
+        this.session += wh;
+        this.total += wh;
+        this.day = 0;
+        this.week = Math.floor((d + 3) / 7) !== Math.floor((this.dayNo + 3) / 7) ? 0 : this.week + wh;
+        this.month = a[1] !== b[1] || a[0] !== b[0] ? 0 : this.month + wh;
+        this.year = a[0] !== b[0] ? 0 : this.year + wh;
+      }
+      this.dayNo = d;
+      this.dirty = true;
+    }
+  }
+  if (ok) {
+    wh = (this.power * (now - this.last)) / 3600000;
+    this.session += wh;
+    this.total += wh;
+    this.day += wh;
+    this.week += wh;
+    this.month += wh;
+    this.year += wh;
+    this.dirty = true;
+  }
+  this.last = now;
+  return '';
+};

@@ -32,24 +32,25 @@ export interface EventEntry {
   shaper: number;
 }
 
-/** The fields of a line, split where used (block(), a rare path): a string costs far fewer JsVars than an array. */
-var NAMES = 'time,type,managerState,evseState,evseFlags,pilot,energy,elapsed,temperature,temperatureMax,divertMode,shaper';
-
 export class EventLog {
   /** Lowest and highest block present (-1 when empty). */
   min = -1;
   max = -1;
-  private count = 0;
-  private perBlock: number;
-  private blocks: number;
+  count = 0;
+  perBlock: number;
+  blocks: number;
 
-  constructor(private storage: Storage, private clock: Clock, opts?: EventLogOptions) {
+  constructor(public storage: Storage, public clock: Clock, opts?: EventLogOptions) {
     opts = opts || {};
     this.perBlock = opts.perBlock || 50;
     this.blocks = opts.blocks || 10;
     for (var s = 0; s < this.blocks; s++) {
-      var n = this.header(s);
-      if (n < 0) continue;
+      // the block number in the slot's header "#<block>\n"; none when it is torn
+      var t = storage.read('elog' + s) || '';
+      var nl = t.indexOf('\n');
+      var h = nl > 1 && t.charAt(0) === '#' ? t.substring(1, nl) : '';
+      if (!/^[0-9]+$/.test(h)) continue;
+      var n = parseInt(h, 10);
       if (this.min < 0 || n < this.min) this.min = n;
       if (n > this.max) this.max = n;
     }
@@ -62,75 +63,79 @@ export class EventLog {
   }
 
   /** Appends one entry (call on each EVSE state change). */
-  add(e: EventEntry): void {
-    var st = e.evseState;
-    var line =
-      Math.floor(this.clock.now() / 1000) +
-      ',' +
-      (isError(st) ? 'w' : 'i') +
-      ',' +
-      (e.managerState === 'disabled' ? 'd' : 'a') +
-      ',' +
-      [st, e.evseFlags, e.pilot, e.energy, e.elapsed, e.temperature === false ? '' : e.temperature, e.temperatureMax === false ? '' : e.temperatureMax, e.divertMode, e.shaper].join(',') +
-      '\n';
-    var name: string;
-    var text: string;
-    if (this.max < 0 || this.count >= this.perBlock) {
-      this.max++;
-      if (this.min < 0) this.min = this.max;
-      if (this.max - this.min >= this.blocks) this.min = this.max - this.blocks + 1;
-      name = 'elog' + (this.max % this.blocks);
-      text = '#' + this.max + '\n' + line;
-      this.count = 0;
-    } else {
-      name = 'elog' + (this.max % this.blocks);
-      text = (this.storage.read(name) || '#' + this.max + '\n') + line;
-    }
-    this.count++;
-    try {
-      this.storage.write(name, text);
-    } catch (err) {
-      // a full flash must not stop the gateway; the entry is lost
-    }
-  }
+  declare add: (e: EventEntry) => void;
 
   /** `/logs`: {min, max} (both 0 when empty, as a fresh reference log). */
-  range(): any {
-    return { min: this.min < 0 ? 0 : this.min, max: this.max < 0 ? 0 : this.max };
-  }
+  declare range: () => any;
 
   /** `/logs/{i}`: the entries of block i, or null when it is not kept ("Block out of range"). */
-  block(i: number): any[] | null {
-    if (this.max < 0 && i === 0) return [];
-    if (!(i >= this.min && i <= this.max) || i % 1 !== 0) return null;
-    var slot = i % this.blocks;
-    if (this.header(slot) !== i) return null;
-    var lines = (this.storage.read('elog' + slot) || '').split('\n');
-    var out: any[] = [];
-    var names = NAMES.split(',');
-    for (var l = 1; l < lines.length; l++) {
-      var f = lines[l].split(',');
-      if (f.length !== names.length) continue;
-      var o: any = {};
-      for (var k = 0; k < names.length; k++) {
-        var v: any = f[k];
-        if (k === 0) v = new Date(+v * 1000).toISOString().substr(0, 19) + 'Z';
-        else if (k === 1) v = v === 'w' ? 'warning' : v === 'n' ? 'notification' : 'information';
-        else if (k === 2) v = v === 'd' ? 'disabled' : 'active';
-        else v = v === '' ? false : +v;
-        o[names[k]] = v;
-      }
-      if (!isNaN(o.evseState)) out.push(o);
-    }
-    return out;
-  }
-
-  /** The block number in slot s's header, or -1. */
-  private header(s: number): number {
-    var t = this.storage.read('elog' + s);
-    if (!t || t.charAt(0) !== '#') return -1;
-    var nl = t.indexOf('\n');
-    var n = nl > 1 ? t.substring(1, nl) : '';
-    return /^[0-9]+$/.test(n) ? parseInt(n, 10) : -1;
-  }
+  declare block: (i: number) => any[] | null;
 }
+
+// The methods are put on the prototype here rather than written in the class: an ES5 class
+// compiles to a wrapper function, and on the device each function made inside it costs one more
+// JsVar (its own copy of the scope chain). Members once private are public for the same reason.
+EventLog.prototype.add = function (this: EventLog, e: EventEntry): void {
+  var st = e.evseState;
+  var line =
+    Math.floor(this.clock.now() / 1000) +
+    ',' +
+    (isError(st) ? 'w' : 'i') +
+    ',' +
+    (e.managerState === 'disabled' ? 'd' : 'a') +
+    ',' +
+    [st, e.evseFlags, e.pilot, e.energy, e.elapsed, e.temperature === false ? '' : e.temperature, e.temperatureMax === false ? '' : e.temperatureMax, e.divertMode, e.shaper].join(',') +
+    '\n';
+  var name: string;
+  var text: string;
+  if (this.max < 0 || this.count >= this.perBlock) {
+    this.max++;
+    if (this.min < 0) this.min = this.max;
+    if (this.max - this.min >= this.blocks) this.min = this.max - this.blocks + 1;
+    name = 'elog' + (this.max % this.blocks);
+    text = '#' + this.max + '\n' + line;
+    this.count = 0;
+  } else {
+    name = 'elog' + (this.max % this.blocks);
+    text = (this.storage.read(name) || '#' + this.max + '\n') + line;
+  }
+  this.count++;
+  try {
+    this.storage.write(name, text);
+  } catch (err) {
+    // a full flash must not stop the gateway; the entry is lost
+  }
+};
+
+EventLog.prototype.range = function (this: EventLog): any {
+  return { min: this.min < 0 ? 0 : this.min, max: this.max < 0 ? 0 : this.max };
+};
+
+EventLog.prototype.block = function (this: EventLog, i: number): any[] | null {
+  if (this.max < 0 && i === 0) return [];
+  if (!(i >= this.min && i <= this.max) || i % 1 !== 0) return null;
+  var slot = i % this.blocks;
+  var lines = (this.storage.read('elog' + slot) || '').split('\n');
+  // the slot holds another block, or its header is torn (as in the constructor)
+  var h = lines.length > 1 && lines[0].charAt(0) === '#' ? lines[0].substr(1) : '';
+  if (!/^[0-9]+$/.test(h) || parseInt(h, 10) !== i) return null;
+  var out: any[] = [];
+  // the fields of a line: built here, on this rare path, rather than kept (a module-level string
+  // would stay in RAM for as long as the feature runs)
+  var names = 'time,type,managerState,evseState,evseFlags,pilot,energy,elapsed,temperature,temperatureMax,divertMode,shaper'.split(',');
+  for (var l = 1; l < lines.length; l++) {
+    var f = lines[l].split(',');
+    if (f.length !== names.length) continue;
+    var o: any = {};
+    for (var k = 0; k < names.length; k++) {
+      var v: any = f[k];
+      if (k === 0) v = new Date(+v * 1000).toISOString().substr(0, 19) + 'Z';
+      else if (k === 1) v = v === 'w' ? 'warning' : v === 'n' ? 'notification' : 'information';
+      else if (k === 2) v = v === 'd' ? 'disabled' : 'active';
+      else v = v === '' ? false : +v;
+      o[names[k]] = v;
+    }
+    if (!isNaN(o.evseState)) out.push(o);
+  }
+  return out;
+};

@@ -13,7 +13,6 @@
 // after a reboot the default applies from the next session (as the reference, RAM only).
 // Changing or deleting a reached limit lets the charge resume (its claim is released).
 import type { Clock } from '../../hal/types';
-import { CLIENT_LIMIT, PRIORITY_LIMIT } from '../evse/claims';
 import { STATE_CHARGING } from '../evse/states';
 import { inList } from '../text';
 
@@ -28,6 +27,11 @@ export interface LimitMonitor {
 }
 
 var TYPES = 'time,energy,soc,range';
+// CLIENT_LIMIT and PRIORITY_LIMIT of evse/claims.ts, copied as the divert controller does: in the
+// lazily built planning part an imported constant is a live object property (~2 JsVars each), a
+// local one is written into the code.
+var CLIENT_LIMIT = 0x00010006;
+var PRIORITY_LIMIT = 1100;
 
 export class LimitManager {
   /** `limit_version`: +1 on every change of the limit. */
@@ -38,27 +42,27 @@ export class LimitManager {
   value = 0;
   autoRelease = true;
   reached = false;
-  private defType = '';
-  private defValue = 0;
-  private chargedMs = 0;
+  defType = '';
+  defValue = 0;
+  chargedMs = 0;
   /** When the current charging stretch began (-1: not charging); Gateway.clockMoved moves it with the clock. */
   since = -1;
-  private state = -1;
-  private vehicle = -1;
-  private timer: any = 0;
+  state = -1;
+  vehicle = -1;
+  timer: any = 0;
   /** changed(), bound: the monitor's listener and the 1 s tick (one function object for both). */
-  private bound: (c?: any) => void;
+  bound: (c?: any) => void;
 
   /**
    * `meter`: the energy meter (its `session` Wh); `external`: the status values pushed from
    * outside (battery_level, battery_range).
    */
   constructor(
-    private claims: LimitClaims,
-    private monitor: LimitMonitor,
-    private clock: Clock,
-    private meter: { session: number } | null,
-    private external: { [key: string]: any },
+    public claims: LimitClaims,
+    public monitor: LimitMonitor,
+    public clock: Clock,
+    public meter: { session: number } | null,
+    public external: { [key: string]: any },
   ) {
     this.bound = this.changed.bind(this);
     monitor.onChange(this.bound);
@@ -66,108 +70,123 @@ export class LimitManager {
   }
 
   /** Config `limit_default_type` ('' or 'none' for none) and `limit_default_value`. */
-  setDefault(type: string, value: number): void {
-    this.defType = typeof type === 'string' && type && inList(TYPES, type) ? type : '';
-    this.defValue = value;
-  }
+  declare setDefault: (type: string, value: number) => void;
 
   /** `/limit` GET: {type, value, auto_release}, or {} when there is none. */
-  get(): any {
-    return this.type ? { type: this.type, value: this.value, auto_release: this.autoRelease } : {};
-  }
+  declare get: () => any;
 
   /** Status fields: `limit` (bool), `limit_version`. */
-  statusFields(): any {
-    return { limit: !!this.type, limit_version: this.version };
-  }
+  declare statusFields: () => any;
 
   /** `/limit` POST: null, or why nothing changed. */
-  set(p: any): string | null {
-    if (!p || typeof p !== 'object' || p instanceof Array) return 'expected a JSON object';
-    var t = p.type;
-    if (typeof t !== 'string' || !t || t.indexOf(',') >= 0 || !inList(TYPES, t)) return 'type must be one of time, energy, soc, range';
-    var v = p.value;
-    if (typeof v === 'string' && /^[0-9.]+$/.test(v)) v = +v;
-    if (typeof v !== 'number' || !(v > 0) || !isFinite(v)) return 'value must be a number above 0';
-    if (t === 'soc' && v > 100) return 'value must be at most 100 for soc';
-    var ar = p.auto_release;
-    if (ar !== undefined && ar !== true && ar !== false) return 'auto_release must be true or false';
-    this.type = t;
-    this.value = v;
-    this.autoRelease = ar !== false;
-    // a changed limit: a reached one no longer holds the charge
-    if (this.reached) this.claims.release(CLIENT_LIMIT);
-    this.reached = false;
-    this.version++;
-    if (this.onChange) this.onChange(this.statusFields());
-    this.changed();
-    return null;
-  }
+  declare set: (p: any) => string | null;
 
   /** `/limit` DELETE: false when there was none. */
-  clear(): boolean {
-    if (!this.type) return false;
-    this.type = '';
-    if (this.reached) this.claims.release(CLIENT_LIMIT);
-    this.reached = false;
-    this.version++;
-    if (this.onChange) this.onChange(this.statusFields());
-    return true;
-  }
+  declare clear: () => boolean;
 
   /**
    * A monitor change `c`; or, without one (the 1 s tick while charging, a changed limit), the
    * check: claims `disabled` once the limit is reached while charging. One method for both.
    */
-  private changed(c?: { [key: string]: any }): void {
-    if (!c) {
-      if (!this.type || this.reached || this.state !== STATE_CHARGING) return;
-      var v: any;
-      switch (this.type) {
-        case 'time':
-          v = (this.chargedMs + (this.since >= 0 ? this.clock.now() - this.since : 0)) / 60000;
-          break;
-        case 'energy':
-          v = this.meter ? this.meter.session : this.monitor.status.session_energy;
-          break;
-        case 'soc':
-          v = this.external.battery_level;
-          break;
-        default:
-          v = this.external.battery_range;
-      }
-      if (typeof v !== 'number' || !(v >= this.value)) return;
-      this.reached = true;
-      this.claims.claim(CLIENT_LIMIT, PRIORITY_LIMIT, { state: 'disabled', auto_release: true });
-      return;
+  declare changed: (c?: { [key: string]: any }) => void;
+}
+
+// The methods are put on the prototype here rather than written in the class: an ES5 class
+// compiles to a wrapper function, and on the device each function made inside it costs one more
+// JsVar (its own copy of the scope chain). Members once private are public for the same reason.
+LimitManager.prototype.setDefault = function (this: LimitManager, type: string, value: number): void {
+  this.defType = typeof type === 'string' && type && inList(TYPES, type) ? type : '';
+  this.defValue = value;
+};
+
+LimitManager.prototype.get = function (this: LimitManager): any {
+  return this.type ? { type: this.type, value: this.value, auto_release: this.autoRelease } : {};
+};
+
+LimitManager.prototype.statusFields = function (this: LimitManager): any {
+  return { limit: !!this.type, limit_version: this.version };
+};
+
+LimitManager.prototype.set = function (this: LimitManager, p: any): string | null {
+  if (!p || typeof p !== 'object' || p instanceof Array) return 'expected a JSON object';
+  var t = p.type;
+  if (typeof t !== 'string' || !t || t.indexOf(',') >= 0 || !inList(TYPES, t)) return 'type must be one of time, energy, soc, range';
+  var v = p.value;
+  if (typeof v === 'string' && /^[0-9.]+$/.test(v)) v = +v;
+  if (typeof v !== 'number' || !(v > 0) || !isFinite(v)) return 'value must be a number above 0';
+  if (t === 'soc' && v > 100) return 'value must be at most 100 for soc';
+  var ar = p.auto_release;
+  if (ar !== undefined && ar !== true && ar !== false) return 'auto_release must be true or false';
+  this.type = t;
+  this.value = v;
+  this.autoRelease = ar !== false;
+  // a changed limit: a reached one no longer holds the charge
+  if (this.reached) this.claims.release(CLIENT_LIMIT);
+  this.reached = false;
+  this.version++;
+  if (this.onChange) this.onChange(this.statusFields());
+  this.changed();
+  return null;
+};
+
+LimitManager.prototype.clear = function (this: LimitManager): boolean {
+  if (!this.type) return false;
+  this.type = '';
+  if (this.reached) this.claims.release(CLIENT_LIMIT);
+  this.reached = false;
+  this.version++;
+  if (this.onChange) this.onChange(this.statusFields());
+  return true;
+};
+
+LimitManager.prototype.changed = function (this: LimitManager, c?: { [key: string]: any }): void {
+  if (!c) {
+    if (!this.type || this.reached || this.state !== STATE_CHARGING) return;
+    var v: any;
+    switch (this.type) {
+      case 'time':
+        v = (this.chargedMs + (this.since >= 0 ? this.clock.now() - this.since : 0)) / 60000;
+        break;
+      case 'energy':
+        v = this.meter ? this.meter.session : this.monitor.status.session_energy;
+        break;
+      case 'soc':
+        v = this.external.battery_level;
+        break;
+      default:
+        v = this.external.battery_range;
     }
-    var now = this.clock.now();
-    if (c.vehicle !== undefined && c.vehicle !== this.vehicle) {
-      var was = this.vehicle;
-      this.vehicle = c.vehicle;
-      if (!c.vehicle) {
-        // session end
-        if (this.reached) this.claims.release(CLIENT_LIMIT);
-        this.reached = false;
-        if (this.type && this.autoRelease) this.clear();
-      } else if (was === 0) {
-        // new session
-        this.chargedMs = 0;
-        if (this.since >= 0) this.since = now;
-        if (!this.type && this.defType && this.defValue > 0) this.set({ type: this.defType, value: this.defValue, auto_release: true });
-      }
-    }
-    if (c.state !== undefined && c.state !== this.state) {
-      this.state = c.state;
-      if (c.state === STATE_CHARGING) {
-        this.since = now;
-        if (!this.timer) this.timer = this.clock.setInterval(this.bound, 1000);
-      } else {
-        if (this.since >= 0) this.chargedMs += now - this.since;
-        this.since = -1;
-        if (this.timer) this.clock.clearInterval(this.timer);
-        this.timer = 0;
-      }
+    if (typeof v !== 'number' || !(v >= this.value)) return;
+    this.reached = true;
+    this.claims.claim(CLIENT_LIMIT, PRIORITY_LIMIT, { state: 'disabled', auto_release: true });
+    return;
+  }
+  var now = this.clock.now();
+  if (c.vehicle !== undefined && c.vehicle !== this.vehicle) {
+    var was = this.vehicle;
+    this.vehicle = c.vehicle;
+    if (!c.vehicle) {
+      // session end
+      if (this.reached) this.claims.release(CLIENT_LIMIT);
+      this.reached = false;
+      if (this.type && this.autoRelease) this.clear();
+    } else if (was === 0) {
+      // new session
+      this.chargedMs = 0;
+      if (this.since >= 0) this.since = now;
+      if (!this.type && this.defType && this.defValue > 0) this.set({ type: this.defType, value: this.defValue, auto_release: true });
     }
   }
-}
+  if (c.state !== undefined && c.state !== this.state) {
+    this.state = c.state;
+    if (c.state === STATE_CHARGING) {
+      this.since = now;
+      if (!this.timer) this.timer = this.clock.setInterval(this.bound, 1000);
+    } else {
+      if (this.since >= 0) this.chargedMs += now - this.since;
+      this.since = -1;
+      if (this.timer) this.clock.clearInterval(this.timer);
+      this.timer = 0;
+    }
+  }
+};

@@ -14,6 +14,9 @@ import loadPlanning from 'lazy:../planning';
 import loadMqtt from 'lazy:../services/mqtt/service';
 import loadEmoncms from 'lazy:../services/emoncms';
 import loadOhm from 'lazy:../services/ohmconnect';
+// (their requests, defined for each post or poll and dropped after it: services/emoncms.ts, ohmconnect.ts)
+import loadEmoncmsPost from 'lazy:../services/emoncms-post';
+import loadOhmPoll from 'lazy:../services/ohmconnect-poll';
 import loadTesla from 'lazy:../services/tesla';
 import loadSntp from 'lazy:../services/sntp';
 // (the SNTP request itself, defined for each sync and dropped after it: services/sntp.ts)
@@ -42,9 +45,10 @@ var started = false;
  * JsVars each feature took once running (`npm run bench:features` on the interpreter; MQTT with
  * a broker connection's share added; WiFi estimated: the Linux build has no radio). A feature is
  * only built when that much is free beyond RESERVE_VARS, so turning too much on leaves a feature
- * off with a clear line in /status (`features_off`) rather than an OUT OF MEMORY at boot.
+ * off with a clear line in /status (`features_off`) rather than an OUT OF MEMORY at boot. SNTP's
+ * is its peak during a sync (119 resident, ~200 more while its request is out).
  */
-var FEATURE_VARS: { [name: string]: number } = { wifi: 600, history: 130, sntp: 380, mqtt: 750, planning: 1150, emoncms: 210, ohm: 220, tesla: 260 };
+var FEATURE_VARS: { [name: string]: number } = { wifi: 600, history: 130, sntp: 320, mqtt: 750, planning: 1150, emoncms: 210, ohm: 220, tesla: 260 };
 /**
  * Kept free for MAX_REQUESTS requests at once beside a /ws client: a burst of GET /config and
  * /status ran out of memory with 1,273 free (npm run bench:memory on a 4,000-var pool).
@@ -85,8 +89,8 @@ var attachFeatures = function () {
   if (!gw.sntp && c.get('sntp_enabled') && fits('sntp')) added.push((gw.sntp = new (loadSntp().SntpService)(gw, { loadExchange: loadSntpExchange })));
   if (!gw.mqtt && c.get('mqtt_enabled') && fits('mqtt')) added.push((gw.mqtt = new (loadMqtt().MqttService)(gw)));
   if (!gw.planning && fits('planning')) added.push((gw.planning = new (loadPlanning().Planning)(gw)));
-  if (!gw.emoncms && c.get('emoncms_enabled') && fits('emoncms')) added.push((gw.emoncms = new (loadEmoncms().EmoncmsService)(gw, espruinoHttpClient)));
-  if (!gw.ohm && c.get('ohm_enabled') && fits('ohm')) added.push((gw.ohm = new (loadOhm().OhmConnectService)(gw, espruinoHttpClient)));
+  if (!gw.emoncms && c.get('emoncms_enabled') && fits('emoncms')) added.push((gw.emoncms = new (loadEmoncms().EmoncmsService)(gw, espruinoHttpClient, { loadRequest: loadEmoncmsPost })));
+  if (!gw.ohm && c.get('ohm_enabled') && fits('ohm')) added.push((gw.ohm = new (loadOhm().OhmConnectService)(gw, espruinoHttpClient, { loadRequest: loadOhmPoll })));
   if (!gw.tesla && c.get('tesla_enabled') && fits('tesla')) added.push((gw.tesla = new (loadTesla().TeslaService)(gw, espruinoHttpClient)));
   if (started) for (var i = 0; i < added.length; i++) added[i].start();
 };

@@ -21,7 +21,9 @@ import { Gateway } from '../app';
 import { Planning } from '../planning';
 import { MqttService } from '../services/mqtt/service';
 import { EmoncmsService } from '../services/emoncms';
+import * as emoncmsPost from '../services/emoncms-post';
 import { OhmConnectService } from '../services/ohmconnect';
+import * as ohmPoll from '../services/ohmconnect-poll';
 import { SntpService } from '../services/sntp';
 import * as sntpExchange from '../services/sntp-exchange';
 import { TeslaService } from '../services/tesla';
@@ -76,8 +78,16 @@ var gateway = new Gateway(
 );
 gateway.planning = new Planning(gateway);
 gateway.mqtt = new MqttService(gateway);
-gateway.emoncms = new EmoncmsService(gateway, nodeHttpClient);
-gateway.ohm = new OhmConnectService(gateway, nodeHttpClient);
+gateway.emoncms = new EmoncmsService(gateway, nodeHttpClient, {
+  loadRequest: function () {
+    return emoncmsPost;
+  },
+});
+gateway.ohm = new OhmConnectService(gateway, nodeHttpClient, {
+  loadRequest: function () {
+    return ohmPoll;
+  },
+});
 gateway.sntp = new SntpService(gateway, {
   loadExchange: function () {
     return sntpExchange;

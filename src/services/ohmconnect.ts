@@ -6,58 +6,80 @@
 // back as the reference does; any other value releases it. A failed poll (no answer, not 2xx,
 // no <active>) sets `ohm_hour` "NotConnected", `ohm_message` says why, the claim is released
 // (a dead service must not keep the car from charging), and polls back off 30 s → 5 min.
+//
+// This is the part that stays alive: the schedule, the back-off and the status fields. The
+// request itself (the GET, reading the answer, the claim) is services/ohmconnect-poll.ts, which
+// the service gets from `opts.loadRequest` for each poll and does not keep: on the ESP32 that is a
+// `lazy:` factory, so its functions exist only while a poll is out, a moment every 30 s (measured
+// with scripts/bench-features.js: OhmConnect 208 JsVars resident before the split, 158 after).
 import type { Gateway } from '../app';
 import type { HttpClient } from '../hal/types';
-import { CLIENT_OHM, PRIORITY_OHM } from '../core/evse/claims';
-import { find } from '../core/text';
+import { CLIENT_OHM } from '../core/evse/claims';
 
-export var OHM_URL = 'https://login.ohmconnect.com/verify-ohm-hour/';
 var INTERVAL_MS = 30000;
-var TIMEOUT_MS = 10000;
-var BACKOFF_MAX_MS = 300000;
-var MESSAGE_MAX = 64;
 
+/** What a poll needs: services/ohmconnect-poll.ts. */
+export interface OhmConnectRequest {
+  ohmPoll(svc: OhmConnectService): void;
+}
+
+export interface OhmConnectOptions {
+  /** The request module, fetched again for each poll (on the ESP32 it is defined anew). */
+  loadRequest: () => OhmConnectRequest;
+  /** The key is appended (default OHM_URL in services/ohmconnect-poll.ts); for tests. */
+  url?: string;
+  /** Per request (default 10 s; tests use less). */
+  timeoutMs?: number;
+}
+
+// The fields below are read and written by the request module too (hence not private).
 export class OhmConnectService {
   /** `ohm_hour`: "NotConnected", or the text OhmConnect answered ("True" / "False"). */
   ohmHour = 'NotConnected';
   message = 'Disabled';
-  private timer: any = null;
-  private busy = 0;
-  private seq = 0;
-  private delay = INTERVAL_MS;
+  /** The next poll's timer, null while none is planned. */
+  timer: any = null;
+  /** Sequence number of the request out, 0 when none. */
+  busy = 0;
+  seq = 0;
+  /** The wait before the next poll: 30 s, doubling after each failure to 5 min. */
+  delay = INTERVAL_MS;
 
-  private baseUrl: string;
-  private timeoutMs: number;
+  /** Starts polling when enabled with a key (a poll now): configChanged() without a list. */
+  declare start: () => void;
 
-  /** `opts.url` (the key is appended) and `opts.timeoutMs` are for tests; defaults OHM_URL, 10 s. */
-  constructor(private gw: Gateway, private http: HttpClient, opts?: { url?: string; timeoutMs?: number }) {
-    this.baseUrl = (opts && opts.url) || OHM_URL;
-    this.timeoutMs = (opts && opts.timeoutMs) || TIMEOUT_MS;
-  }
+  constructor(public gw: Gateway, public http: HttpClient, public opts: OhmConnectOptions) {}
 
-  start(): void {
+  /**
+   * Restarts polling when `ohm` or `ohm_enabled` changed. Without a list this is start() (the same
+   * function, one function object less): it starts polling when enabled with a key and not
+   * running yet.
+   */
+  configChanged(changed?: string[]): void {
     var c = this.gw.config;
+    if (changed) {
+      var i = 0;
+      while (i < changed.length && changed[i] !== 'ohm' && changed[i] !== 'ohm_enabled') i++;
+      if (i === changed.length) return;
+      this.stop();
+    }
     if (this.timer || this.busy || !c.get('ohm_enabled') || !c.get('ohm')) return;
     this.delay = INTERVAL_MS;
     this.poll();
   }
 
   stop(): void {
+    var claims = this.gw.claims;
     var clock = this.gw.hal.clock;
     if (this.timer) clock.clearTimeout(this.timer);
     this.timer = null;
     this.busy = 0;
-    this.update('NotConnected', 'Disabled');
-  }
-
-  configChanged(changed: string[]): void {
-    for (var i = 0; i < changed.length; i++) {
-      if (changed[i] === 'ohm' || changed[i] === 'ohm_enabled') {
-        this.stop();
-        this.start();
-        return;
-      }
-    }
+    if (claims.get(CLIENT_OHM)) claims.release(CLIENT_OHM);
+    // published only when it changes, as every state the request module sets
+    if (this.ohmHour === 'NotConnected' && this.message === 'Disabled') return;
+    this.ohmHour = 'NotConnected';
+    this.message = 'Disabled';
+    this.gw.publish(this.statusFields({}));
   }
 
   statusFields(doc: { [key: string]: any }): { [key: string]: any } {
@@ -66,59 +88,25 @@ export class OhmConnectService {
     return doc;
   }
 
-  /** One request now; the next is scheduled when it is answered. */
-  poll(): void {
+  /**
+   * One request now; the next is planned when it is answered. With `afterMs` (the request module,
+   * once it has the answer): plans the next poll that far ahead instead. The timer's closure is
+   * made here, not in the request module, so that it does not keep that module alive until then.
+   */
+  poll(afterMs?: number): void {
     var self = this;
     var clock = this.gw.hal.clock;
     if (this.busy) return;
     if (this.timer) clock.clearTimeout(this.timer);
     this.timer = null;
-    var id = ++this.seq;
-    this.busy = id;
-    var answer = function (err: string | null, status: number, body: string) {
-      if (self.busy !== id) return;
-      self.busy = 0;
-      self.answer(err, status, body);
-      self.timer = clock.setTimeout(function () {
+    if (afterMs) {
+      this.timer = clock.setTimeout(function () {
         self.timer = null;
         self.poll();
-      }, self.delay);
-    };
-    var url = this.baseUrl + encodeURIComponent(this.gw.config.get('ohm'));
-    this.http.request({ method: 'GET', url: url, timeoutMs: this.timeoutMs }, answer);
-  }
-
-  private answer(err: string | null, status: number, body: string): void {
-    var value = '';
-    var msg = '';
-    if (err) msg = 'Failed to connect: ' + err;
-    else if (status < 200 || status >= 300) msg = 'HTTP ' + status;
-    else {
-      var a = find(body, '<active>');
-      var b = a > 0 ? find(body, '</active>', a + 8) : -1;
-      if (b > 0) value = body.substring(a + 8, b).trim();
-      else msg = 'No <active> in the answer';
+      }, afterMs);
+      return;
     }
-    if (msg) {
-      this.delay = Math.min(this.delay * 2, BACKOFF_MAX_MS);
-      this.gw.hal.log('warn', 'ohmconnect: ' + msg);
-      this.update('NotConnected', msg);
-    } else {
-      this.delay = INTERVAL_MS;
-      this.update(value, value === 'True' ? 'OhmHour: charging paused' : 'Connected');
-    }
-  }
-
-  /** Claims or releases, and publishes what changed. */
-  private update(value: string, msg: string): void {
-    var claims = this.gw.claims;
-    if (value === 'True') {
-      if (!claims.get(CLIENT_OHM)) claims.claim(CLIENT_OHM, PRIORITY_OHM, { state: 'disabled' });
-    } else if (claims.get(CLIENT_OHM)) claims.release(CLIENT_OHM);
-    msg = msg.substr(0, MESSAGE_MAX);
-    if (value === this.ohmHour && msg === this.message) return;
-    this.ohmHour = value;
-    this.message = msg;
-    this.gw.publish(this.statusFields({}));
+    this.opts.loadRequest().ohmPoll(this);
   }
 }
+OhmConnectService.prototype.start = OhmConnectService.prototype.configChanged;

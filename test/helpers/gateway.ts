@@ -11,6 +11,8 @@ import { Planning } from '../../src/planning';
 import { MqttService } from '../../src/services/mqtt/service';
 import { EmoncmsService } from '../../src/services/emoncms';
 import { OhmConnectService } from '../../src/services/ohmconnect';
+import * as emoncmsPost from '../../src/services/emoncms-post';
+import * as ohmPoll from '../../src/services/ohmconnect-poll';
 import { nodeHttpClient } from '../../src/hal/node/http-client';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -167,8 +169,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<TestGateway
   if (opts.planning !== false) gateway.planning = new Planning(gateway);
   gateway.mqtt = new MqttService(gateway);
   if (opts.services !== false) {
-    gateway.emoncms = new EmoncmsService(gateway, nodeHttpClient);
-    gateway.ohm = new OhmConnectService(gateway, nodeHttpClient);
+    gateway.emoncms = new EmoncmsService(gateway, nodeHttpClient, { loadRequest: () => emoncmsPost });
+    gateway.ohm = new OhmConnectService(gateway, nodeHttpClient, { loadRequest: () => ohmPoll });
   }
   gateway.start();
   await listened;

@@ -6,6 +6,7 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { EmoncmsService } from '../../src/services/emoncms';
+import * as emoncmsPost from '../../src/services/emoncms-post';
 import { nodeHttpClient } from '../../src/hal/node/http-client';
 import { startGateway, waitFor, TestGateway } from '../helpers/gateway';
 import { startBroker, TestBroker } from '../helpers/broker';
@@ -31,6 +32,12 @@ const hanging: http.ServerResponse[] = [];
 let g: TestGateway;
 let svc: EmoncmsService;
 const events: any[] = [];
+/** How often the service fetched the request module (once per post, as on the ESP32). */
+let loads = 0;
+const loadRequest = () => {
+  loads++;
+  return emoncmsPost;
+};
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -60,7 +67,7 @@ beforeAll(async () => {
     events.push(c);
     orig(c);
   };
-  svc = new EmoncmsService(gw, nodeHttpClient, { timeoutMs: 300 });
+  svc = new EmoncmsService(gw, nodeHttpClient, { timeoutMs: 300, loadRequest });
 });
 
 afterAll(async () => {
@@ -103,6 +110,36 @@ test('{"success":true} is success; a divert update posts the event object', asyn
   expect(r.query.get('node')).toBe('garage');
   expect(svc.connected).toBe(1);
   expect(svc.sent).toBe(2);
+});
+
+test('the request module is fetched for each post and not kept between posts', async () => {
+  reply = [200, 'ok'];
+  loads = 0;
+  const sent = svc.sent;
+  svc.post(null);
+  expect(loads).toBe(1);
+  // due while that one is out: dropped, and the module is not fetched for it
+  svc.divertUpdate({ solar: 1 });
+  svc.post(null);
+  expect(loads).toBe(1);
+  await waitFor(() => (svc as any).busy === 0, 'the first post answered');
+  svc.divertUpdate({ solar: 2 });
+  await waitFor(() => svc.sent === sent + 2 && (svc as any).busy === 0, 'the second post answered');
+  expect(loads).toBe(2);
+  expect(svc.success).toBe(svc.sent);
+  // between posts the service holds no part of the module (not it, not one of its functions);
+  // the 30 s timer is the service's own
+  const kept = Object.values(svc);
+  for (const part of [emoncmsPost, ...Object.values(emoncmsPost)]) expect(kept).not.toContain(part);
+  expect((svc as any).timer).not.toBeNull();
+  // nothing is fetched while stopped
+  svc.stop();
+  svc.post(null);
+  svc.divertUpdate({ solar: 3 });
+  expect(loads).toBe(2);
+  svc.start();
+  expect(loads).toBe(3);
+  await waitFor(() => svc.sent === sent + 3 && (svc as any).busy === 0, 'the post at start answered');
 });
 
 async function failWith(r: [number, string] | null): Promise<void> {

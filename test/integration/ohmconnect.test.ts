@@ -7,6 +7,7 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { OhmConnectService } from '../../src/services/ohmconnect';
+import * as ohmPoll from '../../src/services/ohmconnect-poll';
 import { nodeHttpClient } from '../../src/hal/node/http-client';
 import { CLIENT_OHM, PRIORITY_OHM } from '../../src/core/evse/claims';
 import { startGateway, waitFor, TestGateway } from '../helpers/gateway';
@@ -21,6 +22,12 @@ let reply: [number, string] = [200, ''];
 let g: TestGateway;
 let svc: OhmConnectService;
 const events: any[] = [];
+/** How often the service fetched the request module (once per poll, as on the ESP32). */
+let loads = 0;
+const loadRequest = () => {
+  loads++;
+  return ohmPoll;
+};
 
 function ohm(active: string): string {
   return '<ohmhour><active>' + active + '</active><start>2026-11-24T17:00:00Z</start><end>2026-11-24T18:00:00Z</end></ohmhour>';
@@ -50,7 +57,7 @@ beforeAll(async () => {
     events.push(c);
     orig(c);
   };
-  svc = new OhmConnectService(gw, nodeHttpClient, { url: 'http://127.0.0.1:' + port + '/verify-ohm-hour/', timeoutMs: 300 });
+  svc = new OhmConnectService(gw, nodeHttpClient, { url: 'http://127.0.0.1:' + port + '/verify-ohm-hour/', timeoutMs: 300, loadRequest });
 });
 
 afterAll(async () => {
@@ -71,6 +78,26 @@ test('no OhmHour: polls with the key, ohm_hour "False", no claim', async () => {
   expect(events).toContainEqual({ ohm_hour: 'False', ohm_message: 'Connected' });
   // the next poll is 30 s away (a timer on the gateway's clock), not a busy loop
   expect((svc as any).timer).not.toBeNull();
+});
+
+test('the request module is fetched for each poll and not kept between polls', async () => {
+  reply = [200, ohm('False')];
+  loads = 0;
+  const n = paths.length;
+  svc.poll();
+  // a poll while one is out does nothing, and does not fetch the module
+  svc.poll();
+  expect(loads).toBe(1);
+  await waitFor(() => paths.length === n + 1 && (svc as any).busy === 0, 'the first poll answered');
+  await pollNow();
+  expect(paths.length).toBe(n + 2);
+  expect(loads).toBe(2);
+  // between polls the service holds no part of the module (not it, not one of its functions);
+  // the timer of the next poll is the service's own
+  const kept = Object.values(svc);
+  for (const part of [ohmPoll, ...Object.values(ohmPoll)]) expect(kept).not.toContain(part);
+  expect((svc as any).timer).not.toBeNull();
+  expect(svc.statusFields({})).toEqual({ ohm_hour: 'False', ohm_message: 'Connected' });
 });
 
 test('OhmHour: a disabled claim pauses the charger; released after', async () => {
@@ -115,7 +142,7 @@ test('a broken answer or a dead server: no claim, ohm_hour NotConnected with a m
   const deadPort = (dead.address() as AddressInfo).port;
   await new Promise((r) => dead.close(r));
   svc.stop();
-  const dsvc = new OhmConnectService(g.gateway, nodeHttpClient, { url: 'http://127.0.0.1:' + deadPort + '/verify-ohm-hour/', timeoutMs: 300 });
+  const dsvc = new OhmConnectService(g.gateway, nodeHttpClient, { url: 'http://127.0.0.1:' + deadPort + '/verify-ohm-hour/', timeoutMs: 300, loadRequest });
   dsvc.start();
   await waitFor(() => dsvc.message !== 'Disabled', 'dead server seen');
   expect(dsvc.ohmHour).toBe('NotConnected');

@@ -65,12 +65,9 @@ export class PowerHistory {
 
   /** Starts the sampling timer; `seed`: the status now (the monitor's, before its first change). */
   start(seed?: { [k: string]: any }): void {
-    var self = this;
     if (seed) this.note(seed);
-    if (this.timer === null)
-      this.timer = this.clock.setInterval(function () {
-        self.advance(self.clock.now());
-      }, this.ms);
+    // (advance() itself, bound: a closure would keep this scope alive too)
+    if (this.timer === null) this.timer = this.clock.setInterval(this.advance.bind(this), this.ms);
   }
 
   stop(): void {
@@ -81,16 +78,36 @@ export class PowerHistory {
   /** A status change (full or partial document): takes `power`, `evse_connected`, `solar`, `grid_ie`. */
   note(c: { [k: string]: any }): void {
     var now = this.clock.now();
+    var value = this.value;
+    var until = this.until;
     this.advance(now);
-    if (typeof c.power === 'number') this.set(POWER, c.power, now, this.until[POWER]);
-    if (c.evse_connected === 1 && this.until[POWER] <= now) this.set(POWER, this.value[POWER], now, Infinity);
-    else if (c.evse_connected === 0) this.set(POWER, this.value[POWER], now, now);
-    if (typeof c.solar === 'number') this.set(SOLAR, c.solar, now, now + this.holdMs);
-    if (typeof c.grid_ie === 'number') this.set(GRID, c.grid_ie, now, now + this.holdMs);
+    // A new value or a new end holds from now: what the one before covered is counted first.
+    if (typeof c.power === 'number') {
+      this.add(POWER, now);
+      value[POWER] = c.power;
+    }
+    if (c.evse_connected === 1 && until[POWER] <= now) {
+      this.add(POWER, now);
+      until[POWER] = Infinity;
+    } else if (c.evse_connected === 0) {
+      this.add(POWER, now);
+      until[POWER] = now;
+    }
+    if (typeof c.solar === 'number') {
+      this.add(SOLAR, now);
+      value[SOLAR] = c.solar;
+      until[SOLAR] = now + this.holdMs;
+    }
+    if (typeof c.grid_ie === 'number') {
+      this.add(GRID, now);
+      value[GRID] = c.grid_ie;
+      until[GRID] = now + this.holdMs;
+    }
   }
 
-  /** Closes every slot that ended by `now`. */
-  advance(now: number): void {
+  /** Closes every slot that ended by `now` (default: the clock's now; so is it as the timer's function). */
+  advance(now?: number): void {
+    if (now === undefined) now = this.clock.now();
     var s = Math.floor(now / this.ms);
     var i: number;
     if (s < this.slot || s - this.slot > this.size) {
@@ -132,11 +149,5 @@ export class PowerHistory {
       this.span[i] += to - this.from[i];
     }
     if (t > this.from[i]) this.from[i] = t;
-  }
-
-  private set(i: number, v: number, now: number, until: number): void {
-    this.add(i, now);
-    this.value[i] = v;
-    this.until[i] = until;
   }
 }

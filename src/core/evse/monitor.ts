@@ -2,7 +2,7 @@
 // then the settings queries), the polling schedule, re-sync when the controller reboots ($AB),
 // and the status fields with the OpenEVSE gateway's names and units (ref/openevse-gateway.md §1.3).
 import { Clock, Log } from '../../hal/types';
-import { RapiClient, RAPI_NK } from '../rapi/client';
+import { RapiClient, RapiCallback, RAPI_NK } from '../rapi/client';
 import { RapiLine } from '../rapi/framing';
 import {
   STATE_CHARGING,
@@ -62,6 +62,8 @@ export class EvseMonitor {
   private voltage: number;
   private hbInterval: number;
   private hbCurrent: number;
+  /** step(), bound once: the async handler, the poll timer's function, the own commands' reply handler. */
+  private cb: (e?: any, reply?: RapiLine, cmd?: string) => void;
 
   constructor(private rapi: RapiClient, private clock: Clock, private log: Log, opts?: MonitorOptions) {
     opts = opts || {};
@@ -110,41 +112,9 @@ export class EvseMonitor {
       heartbeat_interval: 0,
       heartbeat_current: 0,
     };
-    var self = this;
-    // Memory: the async messages are handled in this closure itself, not in a method it calls.
-    rapi.onAsync = function (line) {
-      var a = line.args;
-      switch (line.kind) {
-        case 'AT': // state pilot amps vflags
-          self.applyState(parseInt(a[0], 16), parseInt(a[3], 16));
-          self.update('pilot', parseInt(a[2], 10));
-          self.flush();
-          if (a[0] === '00') {
-            // Only sent while the controller starts (its self-test follows, then $AB): it answers
-            // nothing meanwhile, so there is nothing to ask.
-            self.booted = false;
-            break;
-          }
-          if (isError(self.status.state)) self.query('$GF');
-          if (self.status.state !== STATE_CHARGING) self.query('$GG');
-          self.query('$GS');
-          break;
-        case 'ST': // RAPI 4.x state transition: hex state, no flags
-          self.applyState(parseInt(a[0], 16), self.status.flags);
-          self.flush();
-          self.query('$GS');
-          break;
-        case 'AB': // the controller has (re)booted: read everything again
-          self.log('info', 'controller booted, firmware ' + a[1]);
-          self.heartbeat = false;
-          self.update('evse_connected', 0);
-          self.flush();
-          self.connect();
-          break;
-        default:
-          self.log('debug', 'RAPI async ' + line.raw);
-      }
-    };
+    // Memory: one bound function for everything that calls back, instead of a closure each.
+    this.cb = this.step.bind(this);
+    rapi.onAsync = this.cb;
   }
 
   /** `fn` gets each batch of changed fields (the partial objects that /ws and MQTT publish). */
@@ -153,25 +123,8 @@ export class EvseMonitor {
   }
 
   start(): void {
-    var self = this;
     this.connect();
-    this.ticker = this.clock.setInterval(function () {
-      if (!self.booted) return;
-      self.tick++;
-      var charging = self.status.state === STATE_CHARGING;
-      // A pulse answered `$NK` means one was missed (the controller fell back to its safe current):
-      // acknowledge it so that the configured current comes back.
-      if (self.heartbeat)
-        self.query('$SY', function (err) {
-          if (err === RAPI_NK) self.query('$SY 165');
-        });
-      if (charging) self.query('$GG');
-      if (self.tick % SLOW_POLL_TICKS === 0) {
-        self.query('$GS');
-        self.query('$GP');
-      }
-      if (self.tick % (charging ? 5 : SLOW_POLL_TICKS) === 0) self.query('$GU');
-    }, 1000);
+    this.ticker = this.clock.setInterval(this.cb, 1000);
   }
 
   stop(): void {
@@ -182,9 +135,9 @@ export class EvseMonitor {
   /** The voltage for power figures; the controller is told too (`$SV`, RAPI 5.1.3+), as in the reference. */
   setVoltage(volts: number): void {
     this.voltage = volts;
-    this.update('voltage', volts);
-    this.update('power', Math.round((this.status.amp * volts) / 1000));
-    this.flush();
+    this.put('voltage', volts);
+    this.put('power', Math.round((this.status.amp * volts) / 1000));
+    this.put(); // publish
     if (this.booted) this.query('$SV ' + Math.round(volts * 1000));
   }
 
@@ -192,11 +145,7 @@ export class EvseMonitor {
   setHeartbeat(interval: number, current: number): void {
     this.hbInterval = interval;
     this.hbCurrent = current;
-    var self = this;
-    if (this.booted)
-      this.query('$SY ' + interval + ' ' + current, function (err) {
-        self.heartbeat = !err && interval > 0;
-      });
+    if (this.booted) this.query('$SY ' + interval + ' ' + current); // step() notes the answer
   }
 
   /** True once the controller has answered `$GV` and the settings have been read. */
@@ -205,95 +154,19 @@ export class EvseMonitor {
   }
 
   /** Sends a command and feeds its reply into the status model; `cb` is optional. */
-  query(cmd: string, cb?: (err: string | null, reply?: RapiLine) => void): void {
+  query(cmd: string, cb?: RapiCallback): void {
     var self = this;
-    this.rapi.send(cmd, function (err, reply) {
-      // The replies the monitor asks for (formats in ref/rapi.md §2.3), parsed here rather than in
-      // a method of their own (memory). Only `$SC` and `$SY` carry data in an `$NK`: the clamped
-      // current, the heartbeat settings.
-      var c = cmd.substr(0, 3);
-      if (reply && (!err || c === '$SC' || c === '$SY')) {
-        var a = reply.args;
-        var info = self.info;
-        var n0 = parseInt(a[0], 10);
-        switch (c) {
-          case '$SC': // the current the controller applied, clamped or not
-            if (cmd.charAt(cmd.length - 1) !== 'M' && !isNaN(n0)) self.update('pilot', n0);
-            break;
-          case '$GV': // fwver rapiver
-            info.firmware = a[0] || '';
-            info.protocol = a[1] || '';
-            var v = info.protocol.split('.');
-            info.protocolNum = (parseInt(v[0], 10) || 0) * 1000 + (parseInt(v[1], 10) || 0) * 100 + (parseInt(v[2], 10) || 0);
-            break;
-          case '$GS': // 5.x: state(hex) elapsed pilot vflags; 4.x: state(decimal) elapsed
-            if (a[0] === '00' || a[0] === '0') break; // "starting": nothing to learn (as the reference)
-            if (info.protocolNum >= 5000) self.applyState(parseInt(a[0], 16), parseInt(a[3], 16));
-            else self.applyState(n0, self.status.flags);
-            self.update('elapsed', parseInt(a[1], 10) || 0);
-            self.update('session_elapsed', self.status.elapsed);
-            break;
-          case '$GG': // mA mV
-            var mA = n0 > 0 && self.status.state === STATE_CHARGING ? n0 : 0;
-            self.update('amp', mA);
-            self.update('power', Math.round((mA * self.voltage) / 1000));
-            break;
-          case '$GU': // session Ws, lifetime Wh
-            var ws = n0 || 0;
-            var wh = parseInt(a[1], 10) || 0;
-            // (the controller's counters; the session and total energies come from the energy meter)
-            self.update('wattsec', ws);
-            self.update('watthour', wh);
-            break;
-          case '$GC': // 5.1+: min hmax pilot cmax; 5.0: min max pilot; 4.x: min max
-            info.min_current_hard = n0;
-            info.max_current_hard = parseInt(a[1], 10);
-            if (a.length >= 3) self.update('pilot', parseInt(a[2], 10));
-            info.max_current_soft = parseInt(a[a.length >= 4 ? 3 : 1], 10);
-            self.update('max_current', info.max_current_soft);
-            break;
-          case '$GE': // amps flags(hex)
-            info.flags = parseInt(a[1], 16);
-            self.update('pilot', n0);
-            self.update('service_level', info.flags & ECF_L2 ? 2 : 1);
-            break;
-          case '$GF': // gfi nognd stuck, hex
-            self.update('gfcicount', parseInt(a[0], 16));
-            self.update('nogndcount', parseInt(a[1], 16));
-            self.update('stuckcount', parseInt(a[2], 16));
-            break;
-          case '$GP': // three sensors in tenths of °C; -2560 = absent
-            var max: any = false;
-            for (var i = 0; i < 3; i++) {
-              var t = parseInt(a[i], 10);
-              var valid = !isNaN(t) && t !== TEMP_ABSENT;
-              self.update('temp' + (i + 1), valid ? t : false);
-              if (valid && (max === false || t > max)) max = t;
-            }
-            self.update('temp', max);
-            if (max !== false && (self.status.temp_max === false || max > self.status.temp_max)) self.update('temp_max', max);
-            break;
-          case '$GA': // ammeter scale offset
-            info.scale = n0;
-            info.offset = parseInt(a[1], 10);
-            break;
-          case '$GI': // the payload starts with an extra space, so the first token is empty
-            info.serial = a[a.length - 1] || '';
-            break;
-          case '$GY':
-          case '$SY': // interval current trigger (a bare pulse answers without them)
-            if (a.length < 2) break;
-            info.heartbeat_interval = n0;
-            info.heartbeat_current = parseInt(a[1], 10);
-            break;
-        }
-      } else if (!reply && err && err !== RAPI_NK) self.log('warn', cmd + ': ' + err);
-      self.update('rapi_connected', self.rapi.connected ? 1 : 0);
-      self.update('comm_sent', self.rapi.sent);
-      self.update('comm_success', self.rapi.success);
-      self.flush();
-      if (cb) cb(err, reply);
-    });
+    // Memory: the reply to the monitor's own command goes straight to step(); only a caller's
+    // callback needs a closure, alive until the reply.
+    this.rapi.send(
+      cmd,
+      cb
+        ? function (err, reply) {
+            self.step(err, reply, cmd);
+            (cb as RapiCallback)(err, reply);
+          }
+        : this.cb
+    );
   }
 
   private connect(): void {
@@ -301,64 +174,227 @@ export class EvseMonitor {
     var attempt = ++this.attempt;
     this.booted = false;
     this.clock.clearTimeout(this.retry);
+    // (the two `$GV` need closures: they must know their attempt; they live only while booting)
     this.query('$GV', function (err) {
       if (attempt !== self.attempt) return; // the controller rebooted meanwhile: a newer attempt runs
       if (err) {
-        self.retry = self.clock.setTimeout(function () {
-          self.connect();
-        }, CONNECT_RETRY_MS);
+        // bound rather than a closure, which would keep this scope alive while it waits
+        self.retry = self.clock.setTimeout(self.connect.bind(self), CONNECT_RETRY_MS);
         return;
       }
       // the settings queries of the reference gateway's evseBoot(), then the live values
       var cmds = ['$GF', '$GE', '$GC', '$GA', '$GI', '$GS', '$GP', '$GU', '$GG'];
       for (var i = 0; i < cmds.length; i++) self.query(cmds[i]);
       if (self.hbInterval) {
-        // Trigger 2 in `interval current trigger` means a pulse was missed while the gateway was
-        // away and the controller fell back to its safe current: acknowledge it before configuring
-        // (configuring clears the trigger without restoring the current).
-        self.query('$GY', function (err, reply) {
-          if (!err && reply && reply.args[2] === '2') self.query('$SY 165');
-        });
-        self.query('$SY ' + self.hbInterval + ' ' + self.hbCurrent, function (err) {
-          self.heartbeat = !err;
-        });
+        // step() acknowledges a missed pulse the `$GY` reports and notes whether `$SY` took
+        self.query('$GY');
+        self.query('$SY ' + self.hbInterval + ' ' + self.hbCurrent);
       }
       if (self.voltage !== 240) self.query('$SV ' + Math.round(self.voltage * 1000));
       self.query('$GV', function (err) {
         if (err || attempt !== self.attempt) return;
         self.booted = true;
-        self.update('evse_connected', 1);
-        self.flush();
+        self.put('evse_connected', 1);
+        self.put(); // publish
       });
     });
   }
 
-  private applyState(state: number, vflags: number): void {
-    if (isNaN(state)) return;
-    var vehicle = vflags & VFLAG_EV_CONNECTED ? 1 : 0;
-    this.update('state', state);
-    if (!isNaN(vflags)) {
-      this.update('flags', vflags);
-      this.update('vehicle', vehicle);
+  /**
+   * Everything the monitor reacts to comes through here (memory: one method; bound once, it is
+   * also the RAPI client's async handler, the poll timer's function and the reply handler of the
+   * monitor's own commands):
+   * - nothing: the 1-second poll tick;
+   * - `cmd` given: the reply to it (`e` null, or the error; as RapiCallback);
+   * - else `e` is an asynchronous message ($AT, $ST, $AB...).
+   * The status fields that change are published once, at the end, before the commands that follow.
+   */
+  private step(e?: any, reply?: RapiLine, cmd?: string): void {
+    var s = this.status;
+    var info = this.info;
+    if (e === undefined) {
+      // the poll tick
+      if (!this.booted) return;
+      this.tick++;
+      var charging = s.state === STATE_CHARGING;
+      if (this.heartbeat) this.query('$SY'); // a pulse (its `$NK`: below)
+      if (charging) this.query('$GG');
+      if (this.tick % SLOW_POLL_TICKS === 0) {
+        this.query('$GS');
+        this.query('$GP');
+      }
+      if (this.tick % (charging ? 5 : SLOW_POLL_TICKS) === 0) this.query('$GU');
+      return;
     }
-    this.update('colour', stateColour(state, this.status.vehicle === 1));
-    if (state !== STATE_CHARGING) {
-      this.update('amp', 0);
-      this.update('power', 0);
+    var isReply = cmd !== undefined;
+    /**
+     * What to read: the async message's kind ('AT'), or the command answered ('$GS') when its
+     * reply carries data (formats in ref/rapi.md §2.3: `$OK`; in an `$NK` only `$SC` and `$SY`
+     * carry some, the clamped current, the heartbeat settings); '' for nothing.
+     */
+    var kind = '';
+    var a: string[] = [];
+    if (!isReply) {
+      kind = e.kind;
+      a = e.args;
+    } else {
+      var c = (cmd as string).substr(0, 3);
+      if (reply && (!e || c === '$SC' || c === '$SY')) {
+        kind = c;
+        a = reply.args;
+      } else if (!reply && e && e !== RAPI_NK) this.log('warn', cmd + ': ' + e);
     }
+    // the `$GS` of a controller that is starting: nothing to learn (as the reference)
+    if (kind === '$GS' && (a[0] === '00' || a[0] === '0')) kind = '';
+    var n0 = parseInt(a[0], 10);
+
+    // A new state ($AT, 4.x $ST, the reply to `$GS`: 5.x hex with vflags, 4.x decimal) first.
+    var state = NaN;
+    var vflags = s.flags;
+    if (kind === 'AT' || (kind === '$GS' && info.protocolNum >= 5000)) {
+      state = parseInt(a[0], 16);
+      vflags = parseInt(a[3], 16);
+    } else if (kind === 'ST') state = parseInt(a[0], 16);
+    else if (kind === '$GS') state = n0;
+    if (!isNaN(state)) {
+      this.put('state', state);
+      if (!isNaN(vflags)) {
+        this.put('flags', vflags);
+        this.put('vehicle', vflags & VFLAG_EV_CONNECTED ? 1 : 0);
+      }
+      this.put('colour', stateColour(state, s.vehicle === 1));
+      if (state !== STATE_CHARGING) {
+        this.put('amp', 0);
+        this.put('power', 0);
+      }
+    }
+
+    // The other fields.
+    switch (kind) {
+      case 'AT': // state pilot amps vflags
+        this.put('pilot', parseInt(a[2], 10));
+        break;
+      case 'ST': // RAPI 4.x state transition: hex state, no flags
+        break;
+      case 'AB': // the controller has (re)booted: read everything again (below)
+        this.log('info', 'controller booted, firmware ' + a[1]);
+        this.heartbeat = false;
+        this.put('evse_connected', 0);
+        break;
+      case '$SC': // the current the controller applied, clamped or not
+        if ((cmd as string).charAt((cmd as string).length - 1) !== 'M' && !isNaN(n0)) this.put('pilot', n0);
+        break;
+      case '$GV': // fwver rapiver
+        info.firmware = a[0] || '';
+        info.protocol = a[1] || '';
+        var v = info.protocol.split('.');
+        info.protocolNum = (parseInt(v[0], 10) || 0) * 1000 + (parseInt(v[1], 10) || 0) * 100 + (parseInt(v[2], 10) || 0);
+        break;
+      case '$GS': // state(5.x hex, 4.x decimal: above) elapsed [pilot vflags]
+        this.put('elapsed', parseInt(a[1], 10) || 0);
+        this.put('session_elapsed', s.elapsed);
+        break;
+      case '$GG': // mA mV
+        var mA = n0 > 0 && s.state === STATE_CHARGING ? n0 : 0;
+        this.put('amp', mA);
+        this.put('power', Math.round((mA * this.voltage) / 1000));
+        break;
+      case '$GU': // session Ws, lifetime Wh
+        // (the controller's counters; the session and total energies come from the energy meter)
+        this.put('wattsec', n0 || 0);
+        this.put('watthour', parseInt(a[1], 10) || 0);
+        break;
+      case '$GC': // 5.1+: min hmax pilot cmax; 5.0: min max pilot; 4.x: min max
+        info.min_current_hard = n0;
+        info.max_current_hard = parseInt(a[1], 10);
+        if (a.length >= 3) this.put('pilot', parseInt(a[2], 10));
+        info.max_current_soft = parseInt(a[a.length >= 4 ? 3 : 1], 10);
+        this.put('max_current', info.max_current_soft);
+        break;
+      case '$GE': // amps flags(hex)
+        info.flags = parseInt(a[1], 16);
+        this.put('pilot', n0);
+        this.put('service_level', info.flags & ECF_L2 ? 2 : 1);
+        break;
+      case '$GF': // gfi nognd stuck, hex
+        this.put('gfcicount', parseInt(a[0], 16));
+        this.put('nogndcount', parseInt(a[1], 16));
+        this.put('stuckcount', parseInt(a[2], 16));
+        break;
+      case '$GP': // three sensors in tenths of °C; -2560 = absent
+        var max: any = false;
+        for (var i = 0; i < 3; i++) {
+          var t = parseInt(a[i], 10);
+          var valid = !isNaN(t) && t !== TEMP_ABSENT;
+          this.put('temp' + (i + 1), valid ? t : false);
+          if (valid && (max === false || t > max)) max = t;
+        }
+        this.put('temp', max);
+        if (max !== false && (s.temp_max === false || max > s.temp_max)) this.put('temp_max', max);
+        break;
+      case '$GA': // ammeter scale offset
+        info.scale = n0;
+        info.offset = parseInt(a[1], 10);
+        break;
+      case '$GI': // the payload starts with an extra space, so the first token is empty
+        info.serial = a[a.length - 1] || '';
+        break;
+      case '$GY':
+      case '$SY': // interval current trigger (a bare pulse answers without them)
+        if (a.length < 2) break;
+        info.heartbeat_interval = n0;
+        info.heartbeat_current = parseInt(a[1], 10);
+        break;
+      default:
+        if (!isReply) this.log('debug', 'RAPI async ' + e.raw);
+    }
+    if (isReply) {
+      this.put('rapi_connected', this.rapi.connected ? 1 : 0);
+      this.put('comm_sent', this.rapi.sent);
+      this.put('comm_success', this.rapi.success);
+    }
+    this.put(); // publish
+
+    // What follows, now that the listeners know.
+    if (!isReply) {
+      if (kind === 'AT') {
+        if (a[0] === '00') {
+          // Only sent while the controller starts (its self-test follows, then $AB): it answers
+          // nothing meanwhile, so there is nothing to ask.
+          this.booted = false;
+          return;
+        }
+        if (isError(s.state)) this.query('$GF');
+        if (s.state !== STATE_CHARGING) this.query('$GG');
+      }
+      if (kind === 'AT' || kind === 'ST') this.query('$GS');
+      if (kind === 'AB') this.connect();
+      return;
+    }
+    // The heartbeat (only the monitor sends `$SY` and `$GY`). A pulse answered `$NK`, or trigger 2
+    // in the `$GY` at boot, means a pulse was missed (the controller fell back to its safe
+    // current): acknowledge it so that the configured current comes back (configuring clears the
+    // trigger without restoring the current). `$SY interval current`: supervision is on if it took.
+    if (cmd === '$SY' ? e === RAPI_NK : cmd === '$GY' && !e && reply && reply.args[2] === '2') this.query('$SY 165');
+    var sy = (cmd as string).split(' ');
+    if (sy.length === 3 && sy[0] === '$SY') this.heartbeat = !e && +sy[1] > 0;
   }
 
-  private update(key: string, value: any): void {
+  /**
+   * Records a status field that changed; with no field, publishes those recorded to the listeners
+   * (memory: one method for both).
+   */
+  private put(key?: string, value?: any): void {
+    var c = this.changes;
+    if (key === undefined) {
+      if (!c) return;
+      this.changes = null;
+      for (var i = 0; i < this.listeners.length; i++) this.listeners[i](c);
+      return;
+    }
     if (this.status[key] === value) return;
     this.status[key] = value;
-    if (!this.changes) this.changes = {};
-    this.changes[key] = value;
-  }
-
-  private flush(): void {
-    var c = this.changes;
-    if (!c) return;
-    this.changes = null;
-    for (var i = 0; i < this.listeners.length; i++) this.listeners[i](c);
+    if (!c) c = this.changes = {};
+    c[key] = value;
   }
 }

@@ -30,33 +30,6 @@ export function civil(days: number): number[] {
   return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d, (((days + 4) % 7) + 7) % 7];
 }
 
-/**
- * Parses `[+-]hh[:mm[:ss]]` at `s[p.i]`, advancing p.i; NaN when there is no number. Rule times
- * may be negative or beyond 24 h (POSIX.1-2024 / glibc extension), offsets are up to 24 h.
- */
-function hms(s: string, p: { i: number }): number {
-  var sign = 1;
-  var c = s.charAt(p.i);
-  if (c === '+' || c === '-') {
-    if (c === '-') sign = -1;
-    p.i++;
-  }
-  var total = 0;
-  var mul = 3600;
-  var any = false;
-  while (mul >= 1) {
-    var start = p.i;
-    while (p.i < s.length && s.charCodeAt(p.i) >= 48 && s.charCodeAt(p.i) <= 57) p.i++;
-    if (p.i === start || p.i - start > 3) return any ? sign * total : NaN;
-    any = true;
-    total += parseInt(s.substring(start, p.i), 10) * mul;
-    if (s.charAt(p.i) !== ':' || mul === 1) break;
-    p.i++;
-    mul /= 60;
-  }
-  return sign * total;
-}
-
 export class Tz {
   /** Standard and DST offsets, seconds east of UTC. */
   std = 0;
@@ -73,6 +46,33 @@ export class Tz {
 
   /** Takes "Location|POSIX" or a bare POSIX string. Returns false (and falls back to UTC) if bad. */
   set(spec: string): boolean {
+    /**
+     * Parses `[+-]hh[:mm[:ss]]` at `s[p.i]`, advancing p.i; NaN when there is no number. Rule times
+     * may be negative or beyond 24 h (POSIX.1-2024 / glibc extension), offsets are up to 24 h.
+     * (Memory: built here, where it is used, and let go after: set() runs at boot and on a change.)
+     */
+    var hms = function (s: string, p: { i: number }): number {
+      var sign = 1;
+      var c = s.charAt(p.i);
+      if (c === '+' || c === '-') {
+        if (c === '-') sign = -1;
+        p.i++;
+      }
+      var total = 0;
+      var mul = 3600;
+      var any = false;
+      while (mul >= 1) {
+        var start = p.i;
+        while (p.i < s.length && s.charCodeAt(p.i) >= 48 && s.charCodeAt(p.i) <= 57) p.i++;
+        if (p.i === start || p.i - start > 3) return any ? sign * total : NaN;
+        any = true;
+        total += parseInt(s.substring(start, p.i), 10) * mul;
+        if (s.charAt(p.i) !== ':' || mul === 1) break;
+        p.i++;
+        mul /= 60;
+      }
+      return sign * total;
+    };
     var s = String(spec);
     var bar = s.indexOf('|');
     if (bar >= 0) s = s.substr(bar + 1);
@@ -148,13 +148,39 @@ export class Tz {
     return ok;
   }
 
-  /** The offset (s east of UTC) in force at `utcMs`. */
-  offset(utcMs: number): number {
+  /**
+   * The offset (s east of UTC) in force at `utcMs`. With `edge`, instead: the UTC seconds of the
+   * DST start (0) or end (1) in the year of utcMs (read in standard time), for fromLocal (memory:
+   * no method of its own).
+   */
+  offset(utcMs: number, edge?: number): number {
     if (!this.hasDst) return this.std;
     var t = Math.floor(utcMs / 1000);
     var y = civil(Math.floor((t + this.std) / 86400))[0];
-    var a = this.edge(0, y);
-    var b = this.edge(1, y);
+    var a = 0;
+    var b = 0;
+    // DST start (i=0, given in standard time) and end (i=1, given in DST) in year y, UTC seconds
+    for (var i = 0; i < 2; i++) {
+      var r = this.r[i];
+      var day: number;
+      if (r[0] === 2) {
+        var first = daysFromCivil(y, r[1], 1);
+        var len = daysFromCivil(r[1] === 12 ? y + 1 : y, r[1] === 12 ? 1 : r[1] + 1, 1) - first;
+        day = first + ((r[3] - civil(first)[3] + 7) % 7) + (r[2] - 1) * 7;
+        while (day - first >= len) day -= 7;
+      } else {
+        day = daysFromCivil(y, 1, 1) + r[1];
+        if (r[0] === 0) {
+          day--;
+          var leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+          if (leap && r[1] >= 60) day++;
+        }
+      }
+      var at = day * 86400 + r[4] - (i === 0 ? this.std : this.dst);
+      if (i === 0) a = at;
+      else b = at;
+    }
+    if (edge !== undefined) return edge ? b : a;
     var inDst = a < b ? t >= a && t < b : !(t >= b && t < a);
     return inDst ? this.dst : this.std;
   }
@@ -180,31 +206,11 @@ export class Tz {
     if (okB) return b * 1000 + ms;
     var lo = Math.min(a, b);
     var hi = Math.max(a, b);
-    var y = civil(Math.floor(L / 86400))[0];
+    // the edges of the year of L (a + std = L)
     for (var i = 0; i < 2; i++) {
-      var e = this.edge(i, y);
+      var e = this.offset(a * 1000, i);
       if (e >= lo && e <= hi) return e * 1000;
     }
     return hi * 1000 + ms;
-  }
-
-  /** UTC seconds of DST start (i=0, given in standard time) or end (i=1, given in DST) in year y. */
-  private edge(i: number, y: number): number {
-    var r = this.r[i];
-    var day: number;
-    if (r[0] === 2) {
-      var first = daysFromCivil(y, r[1], 1);
-      var len = daysFromCivil(r[1] === 12 ? y + 1 : y, r[1] === 12 ? 1 : r[1] + 1, 1) - first;
-      day = first + ((r[3] - civil(first)[3] + 7) % 7) + (r[2] - 1) * 7;
-      while (day - first >= len) day -= 7;
-    } else {
-      day = daysFromCivil(y, 1, 1) + r[1];
-      if (r[0] === 0) {
-        day--;
-        var leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-        if (leap && r[1] >= 60) day++;
-      }
-    }
-    return day * 86400 + r[4] - (i === 0 ? this.std : this.dst);
   }
 }

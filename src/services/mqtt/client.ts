@@ -2,14 +2,16 @@
 // detection, reconnect forever with exponential backoff and jitter, resubscribe, QoS 1 in flight,
 // retained state kept per topic and sent again on every connect.
 //
-// Memory (each function object costs ~10 JsVars on Espruino): the public methods live on the
+// Memory (each function object costs ~6-9 JsVars on Espruino): the public methods live on the
 // prototype and every private step is one case of run(); each connection makes 2 socket handlers
-// (released with the socket) and the constructor 1 timer handler: no function objects per
-// message. Every list is bounded (subscriptions, QoS 1 in flight, remembered retained topics and
-// bytes, receive buffer).
+// (run bound to the socket: released with it, and holding no scope) and the constructor 1 timer
+// handler (run bound to TIMER): no function objects per message. The decoder is a plain object
+// for codec's decode() (no class). Every list is bounded (subscriptions, QoS 1 in flight,
+// remembered retained topics and bytes, receive buffer).
 import { Net, TcpSocket, Clock, Log } from '../../hal/types';
 import {
-  MqttDecoder,
+  decode,
+  DecodeState,
   Packet,
   Will,
   encode,
@@ -84,10 +86,10 @@ var GONE = 4;
 var OPEN = 5;
 /** The one timer: connect timeout, close wait, end of a backoff delay; keep-alive while connected. */
 var TIMER = 6;
-/** The socket connected: send CONNECT. */
-var HELLO = 7;
-/** data(bytes) from the broker. */
-var DATA = 8;
+/** in(sock, data?): the socket's connect (no data: send CONNECT) or bytes from the broker. */
+var IN = 7;
+/** out(sock, err?): the socket's error (an object) or close (nothing, or Node's hadError flag). */
+var OUT = 8;
 /** A free packet id. */
 var ID = 9;
 /** send(flight, qos): publishes now; QoS 1 also goes into the in-flight list (false when full). */
@@ -130,10 +132,6 @@ export function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
-function num(v: number | undefined, def: number): number {
-  return v == null ? def : v;
-}
-
 export class MqttClient {
   /** Every message that no per-subscription handler took. */
   onMessage: MqttMessageHandler | null = null;
@@ -157,7 +155,7 @@ export class MqttClient {
   private closing = false;
   /** An error was already recorded for this attempt (a later socket error must not hide it). */
   private failed = false;
-  private dec: MqttDecoder;
+  private dec: DecodeState;
   private timer: any = null;
   private kaTimer: any = null;
   private pingAt = 0;
@@ -172,11 +170,9 @@ export class MqttClient {
 
   constructor(private net: Net, private clock: Clock, options: MqttOptions, private log?: Log) {
     this.o = options;
-    this.dec = new MqttDecoder(num(options.maxPacket, 4096));
-    var self = this;
-    this.tick = function () {
-      self.run(TIMER);
-    };
+    this.dec = { buf: '', error: '', max: options.maxPacket == null ? 4096 : options.maxPacket, b: '', pos: 0 };
+    // bound, not a closure: it keeps no constructor scope alive
+    this.tick = this.run.bind(this, TIMER);
   }
 
   /** Starts connecting (and reconnecting until stop()). */
@@ -201,7 +197,7 @@ export class MqttClient {
   /** New options (host, credentials, will...): applied by the next connection, made at once. */
   setOptions(options: MqttOptions): void {
     this.o = options;
-    this.dec.max = num(options.maxPacket, 4096);
+    this.dec.max = options.maxPacket == null ? 4096 : options.maxPacket;
     this.reconnect();
   }
 
@@ -250,7 +246,11 @@ export class MqttClient {
       var e = this.rt[topic];
       var old = e ? topic.length + e.p.length : 0;
       var size = topic.length + payload.length;
-      if (this.rtBytes - old + size <= num(this.o.maxRetainedBytes, 4096) && (e || this.rtKeys.length < num(this.o.maxRetained, 16))) {
+      var o = this.o;
+      if (
+        this.rtBytes - old + size <= (o.maxRetainedBytes == null ? 4096 : o.maxRetainedBytes) &&
+        (e || this.rtKeys.length < (o.maxRetained == null ? 16 : o.maxRetained))
+      ) {
         if (!e) {
           this.rtKeys.push(topic);
           e = this.rt[topic] = { p: payload, q: q };
@@ -278,7 +278,7 @@ export class MqttClient {
     var i = 0;
     while (i < subs.length && subs[i].f !== filter) i++;
     if (i === subs.length) {
-      if (subs.length >= num(this.o.maxSubs, 16)) return false;
+      if (subs.length >= (this.o.maxSubs == null ? 16 : this.o.maxSubs)) return false;
       subs.push({ f: filter, q: q });
     }
     subs[i].q = q;
@@ -354,7 +354,7 @@ export class MqttClient {
         } catch (e) {
           // already gone
         }
-        this.timer = c.setTimeout(this.tick, num(o.closeWaitMs, 5000));
+        this.timer = c.setTimeout(this.tick, o.closeWaitMs == null ? 5000 : o.closeWaitMs);
         return;
 
       case GONE:
@@ -365,15 +365,15 @@ export class MqttClient {
         this.timer = null;
         this.sock = null;
         this.closing = false;
-        this.dec.reset();
-        if (was && c.now() - this.connectedSince >= num(o.stableMs, 60000)) this.attempts = 0;
+        this.dec.buf = this.dec.error = '';
+        if (was && c.now() - this.connectedSince >= (o.stableMs == null ? 60000 : o.stableMs)) this.attempts = 0;
         this.run(FAIL, 'network', 'connection closed');
         if (this.state !== DISABLED) this.state = DISCONNECTED;
         if (this.log) this.log('info', 'mqtt: disconnected (' + this.error + ': ' + this.errorDetail + ')');
         if (this.onDisconnect) this.onDisconnect();
         if (this.state === DISABLED) return;
-        var min = num(o.backoffMinMs, 1000);
-        var max = num(o.backoffMaxMs, 60000);
+        var min = o.backoffMinMs == null ? 1000 : o.backoffMinMs;
+        var max = o.backoffMaxMs == null ? 60000 : o.backoffMaxMs;
         var base = Math.min(max, min * Math.pow(2, Math.min(this.attempts, 20)));
         this.attempts++;
         this.timer = c.setTimeout(this.tick, Math.floor(base / 2 + (Math.random() * base) / 2));
@@ -385,34 +385,35 @@ export class MqttClient {
         this.failed = false;
         this.closing = false;
         this.pingAt = 0;
-        this.dec.reset();
+        this.dec.buf = this.dec.error = '';
         s = this.net.connect(o.host, o.port, o.tls || undefined);
         this.sock = s;
         // Two handlers per connection, each for two events told apart by their argument (connect:
-        // none, data: a string; error: an object, close: none or a flag). They ignore events from
-        // a socket that is no longer ours.
-        var self = this;
-        var onIn = function (d?: string) {
-          if (self.sock === s && !self.closing) self.run(typeof d === 'string' ? DATA : HELLO, d);
-        };
-        var onEnd = function (e?: any) {
-          if (self.sock !== s) return;
-          if (e && typeof e === 'object') self.run(FAIL, 'network', e.message || 'socket error');
-          else self.run(GONE);
-        };
+        // none, data: a string; error: an object, close: none or a flag): connect and close both
+        // come without one, so they cannot share a handler. run bound to the socket, not closures:
+        // a closure here would keep this call's whole scope alive with the connection. Events from
+        // a socket that is no longer ours are ignored (IN, OUT).
+        var onIn = this.run.bind(this, IN, s);
+        var onOut = this.run.bind(this, OUT, s);
         s.on('connect', onIn);
         s.on('data', onIn);
-        s.on('error', onEnd);
-        s.on('close', onEnd);
+        s.on('error', onOut);
+        s.on('close', onOut);
         c.clearTimeout(this.timer);
-        this.timer = c.setTimeout(this.tick, num(o.connectTimeoutMs, 10000));
+        this.timer = c.setTimeout(this.tick, o.connectTimeoutMs == null ? 10000 : o.connectTimeoutMs);
+        return;
+
+      case OUT:
+        if (s !== a) return;
+        if (b && typeof b === 'object') this.run(FAIL, 'network', b.message || 'socket error');
+        else this.run(GONE);
         return;
 
       case TIMER:
         if (this.state === CONNECTED && !this.closing) {
           // Keep-alive tick (the only timer while connected: the other one is cleared by CONNACK)
           var now = c.now();
-          var ka = num(o.keepAlive, 60) * 1000;
+          var ka = (o.keepAlive == null ? 60 : o.keepAlive) * 1000;
           if (this.pingAt && now - this.pingAt >= ka) this.run(DROP, 'timeout', 'no answer to PINGREQ within ' + ka / 1000 + ' s');
           else if (!this.pingAt) {
             this.pingAt = now;
@@ -422,7 +423,7 @@ export class MqttClient {
         }
         this.timer = null;
         if (!s) this.run(OPEN);
-        else if (!this.closing) this.run(DROP, 'timeout', 'no CONNACK within ' + num(o.connectTimeoutMs, 10000) + ' ms');
+        else if (!this.closing) this.run(DROP, 'timeout', 'no CONNACK within ' + (o.connectTimeoutMs == null ? 10000 : o.connectTimeoutMs) + ' ms');
         else {
           // The peer never closed: let the socket go (Node keeps a half-closed one open; a HAL
           // socket with destroy() frees it at once).
@@ -431,17 +432,23 @@ export class MqttClient {
         }
         return;
 
-      case HELLO:
-        this.run(WRITE, encode({ type: CONNECT, clientId: o.clientId, clean: true, keepAlive: num(o.keepAlive, 60), username: o.username, password: o.password, will: o.will || undefined }));
-        return;
-
-      case DATA:
+      case IN:
+        if (s !== a || this.closing) return;
+        if (typeof b !== 'string') {
+          // connected: CONNECT
+          this.run(
+            WRITE,
+            encode({ type: CONNECT, clientId: o.clientId, clean: true, keepAlive: o.keepAlive == null ? 60 : o.keepAlive, username: o.username, password: o.password, will: o.will || undefined })
+          );
+          return;
+        }
         this.lastRx = c.now();
         this.pingAt = 0;
         var dec = this.dec;
-        dec.push(a);
+        // (a packet over the limit is refused by decode() as soon as its header is in)
+        dec.buf += b;
         var p: Packet | null;
-        while (!this.closing && (p = dec.next())) this.run(PACKET, p);
+        while (!this.closing && (p = decode(dec))) this.run(PACKET, p);
         if (dec.error) this.run(DROP, 'protocol', dec.error);
         return;
 
@@ -490,7 +497,7 @@ export class MqttClient {
         this.error = '';
         this.errorDetail = '';
         this.connectedSince = c.now();
-        var keep = num(o.keepAlive, 60);
+        var keep = o.keepAlive == null ? 60 : o.keepAlive;
         if (keep > 0) this.kaTimer = c.setInterval(this.tick, keep * 500);
         if (this.log) this.log('info', 'mqtt: connected to ' + o.host + ':' + o.port);
         // One SUBSCRIBE per filter: each stays well under any broker's packet limit.
@@ -529,7 +536,7 @@ export class MqttClient {
         return true;
 
       case QUEUE:
-        if (this.flights.length >= num(o.maxInflight, 8)) return null;
+        if (this.flights.length >= (o.maxInflight == null ? 8 : o.maxInflight)) return null;
         f = a;
         f.id = this.run(ID);
         this.flights.push(f);

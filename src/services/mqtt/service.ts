@@ -4,10 +4,13 @@
 // Retained JSON state topics (`<base>/config`, `claim`, `override`, `schedule`, `limit`) go out on
 // each connect and whenever the matching *_version counter passes through publish(): the counters
 // are already in every partial that /ws gets, so no polling is needed (the reference checks them
-// every 50 ms). They are not kept by the client for re-sending: connected() rebuilds them.
+// every 50 ms). They are not kept by the client for re-sending: connected() rebuilds them. Nor
+// is the announce: it goes out again on each connect.
 //
 // Memory: one class of 7 functions; its constructor makes the one function object the client and
-// the RAPI client call (connect, disconnect, message, RAPI reply, told apart by their arguments).
+// the RAPI client call (on() bound: connect, disconnect, message, RAPI reply, told apart by their
+// arguments). Home Assistant discovery stays one function in this module rather than a lazy
+// module: a `lazy:` loader would cost the core ~6 JsVars for the ~8 it takes from MQTT.
 // Messages are dispatched by one switch on the topic suffix, feeds by one on their field.
 // Subscriptions: 4 under `<base>` (`+/set` covers every `.../set` topic) plus the configured
 // feed topics, within the client's default limit of 16.
@@ -50,10 +53,8 @@ export class MqttService {
    * restart a broker many times; null on the device.
    */
   constructor(private gw: Gateway, private tuning?: { [key: string]: any } | null) {
-    var self = this;
-    this.fn = function (a?: any, b?: any) {
-      self.on(a, b);
-    };
+    // bound, not a closure: it keeps no constructor scope alive
+    this.fn = this.on.bind(this);
   }
 
   /** Reads the mqtt_* settings and connects when MQTT is enabled. */
@@ -228,13 +229,16 @@ export class MqttService {
     } else if (topic === undefined && payload === undefined) {
       if (client && client.connected()) {
         // Each connect: the retained announce, then the whole status
-        if (this.announceTopic)
+        if (this.announceTopic) {
           client.publish(
             this.announceTopic,
             JSON.stringify({ state: 'connected', id: gw.hal.system.id(), name: hostname, mqtt: this.base, http: 'http://' + hostname + '.local/' }),
             0,
             true
           );
+          // sent again here on every connect: the client need not keep a copy to re-send (RAM)
+          client.forget(this.announceTopic);
+        }
         if (c.get('mqtt_ha_discovery')) this.on(true);
         // the broker may have lost everything (restarted without persistence): all state topics again
         this.lastClaim = '';

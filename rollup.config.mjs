@@ -9,8 +9,10 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import otaImage from './scripts/ota-image.js';
 import { lazyFeatures } from './scripts/rollup-lazy.mjs';
+import unwrap from './scripts/unwrap-classes.js';
 
 const { imageFile } = otaImage;
+const { unwrapClasses } = unwrap;
 
 const nodeBuiltins = (id) => id.startsWith('node:') || ['serialport', 'fs', 'path', 'http', 'net', 'child_process', 'os'].includes(id);
 
@@ -63,6 +65,8 @@ const configs = [
       espruinoTslib,
       lazy,
       typescript({ tsconfig: 'tsconfig.esp32.json' }),
+      // (before terser: it reads TypeScript's class wrappers as they are)
+      unwrapClasses(),
       terser({
         ecma: 5,
         toplevel: true,

@@ -42,20 +42,23 @@ var gateway = new Gateway(espruinoHal(board), { httpPort: board.http_port, maxRe
 var started = false;
 
 /**
- * JsVars each feature took once running (`npm run bench:features` on the interpreter; MQTT with
- * a broker connection's share added; WiFi estimated: the Linux build has no radio). A feature is
- * only built when that much is free beyond RESERVE_VARS, so turning too much on leaves a feature
- * off with a clear line in /status (`features_off`) rather than an OUT OF MEMORY at boot. SNTP's
- * is its peak during a sync (119 resident, ~200 more while its request is out).
+ * JsVars each feature takes once running (`npm run bench:features` on the interpreter), rounded
+ * up: MQTT with a broker connection's share (~115), SNTP, emoncms and OhmConnect at their peak
+ * while a request is out (their request modules are loaded for it and dropped after). A feature
+ * is only built when that much is free beyond RESERVE_VARS, so turning too much on leaves it off
+ * with a clear line in /status (`features_off`) rather than an OUT OF MEMORY at boot. The WiFi
+ * manager is the way in to everything else: it is always built (~450, an estimate: the Linux
+ * build has no radio to measure it with).
  */
-var FEATURE_VARS: { [name: string]: number } = { wifi: 600, history: 130, sntp: 320, mqtt: 750, planning: 1150, emoncms: 210, ohm: 220, tesla: 260 };
+var FEATURE_VARS: { [name: string]: number } = { history: 120, sntp: 300, mqtt: 490, planning: 760, emoncms: 200, ohm: 200, tesla: 170 };
 /**
- * Kept free for MAX_REQUESTS requests at once beside a /ws client: a burst of GET /config and
- * /status ran out of memory with 1,273 free (npm run bench:memory on a 4,000-var pool).
+ * Kept free for a /ws client (~210) and MAX_REQUESTS requests at once: bursts of GET /config,
+ * /status, /claims and /override, and GET / (the web page), peaked ~920 above that (npm run
+ * bench:memory on a 4,000-var pool; with 1,000 kept, planning was built and a burst ran out).
  */
 var RESERVE_VARS = 1300;
 /** What Gateway.start() and the first minutes add after the boot-time features are chosen. */
-var START_VARS = 300;
+var START_VARS = 100;
 var featuresOff: string[] = [];
 
 /** Features a measurement leaves off (`global.OEVSE_SKIP = "planning,sntp"` before the image runs). */
@@ -81,9 +84,8 @@ var attachFeatures = function () {
   var gw = gateway;
   var c = gw.config;
   var added: any[] = [];
-  // the radio first: without it nobody can reach the rest (wifi's figure is an estimate: the
-  // Linux interpreter has no radio to measure it with)
-  if (!gw.wifi && gw.hal.wifi && fits('wifi')) added.push((gw.wifi = new (loadWifi().WifiManager)(gw, gw.hal.wifi)));
+  // the radio first, whatever the memory: without it nobody can reach the rest
+  if (!gw.wifi && gw.hal.wifi) added.push((gw.wifi = new (loadWifi().WifiManager)(gw, gw.hal.wifi)));
   // (only at boot: Gateway.start() starts it with the monitor's status)
   if (!started && !gw.history && fits('history')) gw.history = new PowerHistory(gw.hal.clock);
   if (!gw.sntp && c.get('sntp_enabled') && fits('sntp')) added.push((gw.sntp = new (loadSntp().SntpService)(gw, { loadExchange: loadSntpExchange })));

@@ -7,9 +7,6 @@ import { Ctx, jsonBody, allow } from './context';
 import { inList } from '../core/text';
 import type { Gateway } from '../app';
 
-/** Settings per piece of GET /config. */
-var PART = 16;
-
 export function handleConfig(gw: Gateway, ctx: Ctx): void {
   if (ctx.method === 'OPTIONS') {
     sendJson(ctx.res, 200, {});
@@ -17,16 +14,7 @@ export function handleConfig(gw: Gateway, ctx: Ctx): void {
   }
   if (!allow(ctx, 'GET,POST,OPTIONS')) return;
   if (ctx.method === 'GET') {
-    // the settings PART at a time, then what the controller reports
-    var from = 0;
-    sendJsonParts(ctx.res, function () {
-      if (from < 0) return null;
-      var part = gw.config.getAll(false, from, PART);
-      from += PART;
-      if (Object.keys(part).length) return part;
-      from = -1;
-      return gw.controllerConfig({});
-    });
+    sendJsonParts(ctx.res, gw.configParts());
     return;
   }
   // Memory: the tables and helpers of a POST are created for it and dropped after it (~60 JsVars
@@ -78,7 +66,8 @@ export function handleConfig(gw: Gateway, ctx: Ctx): void {
     sendJson(ctx.res, 400, { msg: 'expected a JSON object' });
     return;
   }
-  var doc = gw.configDocument();
+  // (only the controller's fields are compared: the settings' object is not needed whole)
+  var doc = gw.controllerConfig({});
   var patch: { [k: string]: any } = {};
   var cmds: string[] = [];
   var errors: { [k: string]: string } = {};

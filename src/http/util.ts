@@ -67,28 +67,37 @@ export function sendPaced(res: HttpResponse, next: () => string): void {
 }
 
 /**
- * A JSON object answered in parts, each part written once the one before has gone (sendPaced):
- * `next()` gives the next object of fields, null at the end. For GET /config (≈ 5 KB), which then
- * never exists in RAM as one object or one string on the device.
+ * The JSON text of one object made of parts, a piece per call ('' after the last): `next()` gives
+ * the next object of fields, null at the end. The whole object never exists at once.
+ */
+export function jsonPieces(next: () => { [key: string]: any } | null): () => string {
+  var sep = '{';
+  var done = false;
+  return function () {
+    var out = '';
+    while (!out && !done) {
+      var part = next();
+      if (!part) {
+        done = true;
+        return sep === '{' ? '{}' : '}';
+      }
+      for (var k in part) {
+        var v = part[k];
+        if (v === undefined || typeof v === 'function') continue; // as JSON.stringify leaves them out
+        out += sep + JSON.stringify(k) + ':' + JSON.stringify(v);
+        sep = ',';
+      }
+    }
+    return out;
+  };
+}
+
+/**
+ * A JSON object answered in parts (jsonPieces), each piece written once the one before has gone
+ * (sendPaced). For GET /config (≈ 5 KB), which then never exists in RAM as one object or one
+ * string on the device.
  */
 export function sendJsonParts(res: HttpResponse, next: () => { [key: string]: any } | null): void {
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private, no-store, must-revalidate' });
-  var sep = '{';
-  var done = false;
-  sendPaced(res, function () {
-    if (done) return '';
-    var part = next();
-    if (!part) {
-      done = true;
-      return sep === '{' ? '{}' : '}';
-    }
-    var out = '';
-    for (var k in part) {
-      var v = part[k];
-      if (v === undefined || typeof v === 'function') continue; // as JSON.stringify leaves them out
-      out += sep + JSON.stringify(k) + ':' + JSON.stringify(v);
-      sep = ',';
-    }
-    return out || ' '; // (an empty part must not end the answer)
-  });
+  sendPaced(res, jsonPieces(next));
 }

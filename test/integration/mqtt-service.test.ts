@@ -166,6 +166,10 @@ test('retained JSON state topics on connect: config (secrets masked), claim, ove
   expect(s.config.max_current_hard).toBe(gw.monitor.info.max_current_hard);
   expect(s.config.emoncms_apikey).toBe('_DUMMY_PASSWORD');
   expect((await broker.retained(base + '/config'))[base + '/config']).not.toContain('emon-secret-key');
+  // built a piece at a time, it is still the whole GET /config document, in its order
+  const whole = JSON.parse(JSON.stringify(gw.controllerConfig(gw.config.getAll(false))));
+  expect(s.config).toEqual(whole);
+  expect(Object.keys(s.config)).toEqual(Object.keys(whole));
   // the `limit` status value (a bool) never lands on the JSON topic
   expect(msgs.some((m) => m.topic === base + '/limit' && !/^[{]/.test(m.payload))).toBe(false);
 });

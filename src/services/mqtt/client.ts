@@ -9,6 +9,7 @@
 // for codec's decode() (no class). Every list is bounded (subscriptions, QoS 1 in flight,
 // remembered retained topics and bytes, receive buffer).
 import { Net, TcpSocket, Clock, Log } from '../../hal/types';
+import { utf8Encode } from '../../http/websocket';
 import {
   decode,
   DecodeState,
@@ -94,6 +95,8 @@ var OUT = 8;
 var ID = 9;
 /** send(flight, qos): publishes now; QoS 1 also goes into the in-flight list (false when full). */
 var SEND = 10;
+/** pub(flight, qos): writes its PUBLISH (a duplicate when `flight.s`, for QoS 1). */
+var PUB = 14;
 /** queue(flight): into the in-flight list with a new id; null when full. */
 var QUEUE = 11;
 /** packet(p): one decoded packet from the broker. */
@@ -504,7 +507,7 @@ export class MqttClient {
         for (i = 0; i < this.subs.length; i++) this.run(WRITE, encode({ type: SUBSCRIBE, id: this.run(ID), topics: [this.subs[i].f], codes: [this.subs[i].q] }));
         for (i = 0; i < this.flights.length; i++) {
           f = this.flights[i];
-          this.run(WRITE, encode({ type: PUBLISH, topic: f.t, payload: f.p, qos: 1, retain: f.r, dup: f.s, id: f.id }));
+          this.run(PUB, f, 1);
           f.s = true;
         }
         for (i = 0; i < this.rtKeys.length; i++) {
@@ -528,12 +531,19 @@ export class MqttClient {
 
       case SEND:
         f = a;
-        if (b) {
-          f.s = true;
-          if (!this.run(QUEUE, f)) return false;
-        }
-        this.run(WRITE, encode({ type: PUBLISH, topic: f.t, payload: f.p, qos: b, retain: f.r, id: b ? f.id : 0 }));
+        if (b && !this.run(QUEUE, f)) return false;
+        this.run(PUB, f, b);
+        // (after: the first sending is not a duplicate)
+        if (b) f.s = true;
         return true;
+
+      case PUB:
+        // the packet's head, then the payload as it is (a 5 KB `<base>/config` is not copied
+        // into a packet string first: on the device each copy costs ~450 JsVars)
+        f = a;
+        this.run(WRITE, encode({ type: PUBLISH, topic: f.t, payload: f.p, qos: b, retain: f.r, dup: b ? f.s : false, id: b ? f.id : 0, headOnly: true }));
+        this.run(WRITE, utf8Encode(f.p));
+        return;
 
       case QUEUE:
         if (this.flights.length >= (o.maxInflight == null ? 8 : o.maxInflight)) return null;

@@ -27,6 +27,12 @@ export interface Packet {
   topic?: string;
   /** PUBLISH payload (UTF-8 decoded; the raw bytes when they are not valid UTF-8), CONNECT will payload */
   payload?: string;
+  /**
+   * Encoding a PUBLISH: the packet without its payload bytes (the length still counts them), for a
+   * caller that writes the payload after it: a large payload then exists once, not copied into
+   * the packet as well.
+   */
+  headOnly?: boolean;
   /** Packet identifier: PUBLISH QoS>0, PUBACK, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK */
   id?: number;
   /** CONNACK return code and session-present flag */
@@ -82,6 +88,8 @@ export function encode(p: Packet | string): string {
   var body = chr((id >> 8) & 255, id & 255);
   var first = t << 4;
   var i: number;
+  /** A PUBLISH payload as UTF-8 (declared here: Espruino does not hoist a var out of a case). */
+  var pl = '';
   switch (t) {
     case CONNECT:
       var flags = p.clean === false ? 0 : 2;
@@ -105,10 +113,11 @@ export function encode(p: Packet | string): string {
     case CONNACK:
       return chr(0x20, 2, p.sp ? 1 : 0, p.rc as number);
     case PUBLISH:
-      // `id` only for QoS 1/2. A large payload is one string here: keep publishes small (max packet).
+      // `id` only for QoS 1/2
       var q = p.qos || 0;
       first |= (p.dup ? 8 : 0) | (q << 1) | (p.retain ? 1 : 0);
-      body = encode(p.topic as string) + (q ? body : '') + utf8Encode(p.payload as string);
+      body = encode(p.topic as string) + (q ? body : '');
+      pl = utf8Encode(p.payload as string);
       break;
     case SUBSCRIBE:
     case UNSUBSCRIBE:
@@ -126,15 +135,15 @@ export function encode(p: Packet | string): string {
       return chr(first, 0);
     // the acks (PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK): the two-byte id is the body
   }
-  // Fixed header + remaining length (variable-length, up to 4 bytes) + body.
-  var n = body.length;
+  // Fixed header + remaining length (variable-length, up to 4 bytes) + body (+ payload).
+  var n = body.length + pl.length;
   var len = '';
   do {
     var d = n % 128;
     n = Math.floor(n / 128);
     len += chr(n > 0 ? d | 128 : d);
   } while (n > 0);
-  return chr(first) + len + body;
+  return chr(first) + len + body + (p.headOnly ? '' : pl);
 }
 
 export function encodeConnect(o: ConnectOptions): string {

@@ -20,6 +20,7 @@ import type { Gateway } from '../../app';
 import { MqttClient, MqttOptions } from './client';
 import { CLIENT_MQTT, CLIENT_MANUAL, PRIORITY_MQTT } from '../../core/evse/claims';
 import { STATE_STARTING } from '../../core/evse/states';
+import { jsonPieces } from '../../http/util';
 import type { RapiLine } from '../../core/rapi/framing';
 
 /**
@@ -156,13 +157,17 @@ export class MqttService {
     for (var i = 0; i < names.length; i++) {
       var name = names[i];
       var doc: any;
+      var s = '';
       if (changes[(name === 'claim' ? 'claims' : name) + '_version'] === undefined && !(name === 'config' && this.configDue)) continue;
       switch (name) {
         case 'config':
           // the controller's part of the document (firmware, currents) is unknown while it starts
           this.configDue = !gw.monitor.isReady() || gw.monitor.status.state === STATE_STARTING;
           if (this.configDue) continue;
-          doc = gw.configDocument();
+          // built a piece at a time: the document never exists as one object (~400 JsVars on the device)
+          var next = jsonPieces(gw.configParts());
+          var piece: string;
+          while ((piece = next())) s += piece;
           break;
         case 'claim':
         case 'override':
@@ -181,7 +186,7 @@ export class MqttService {
           doc = p.limits.get();
           break;
       }
-      var s = JSON.stringify(doc);
+      if (name !== 'config') s = JSON.stringify(doc);
       if (name === 'claim') {
         if (s === this.lastClaim) continue;
         this.lastClaim = s;

@@ -12,6 +12,8 @@ import {
   encodeUnsubscribe,
   encodeConnack,
   encodeSuback,
+  encode,
+  PUBLISH,
   PUBACK,
   UNSUBACK,
   PINGREQ,
@@ -96,6 +98,19 @@ describe('encoders parse in mqtt-packet', () => {
     p = theirs(encodePublish('a/b', '', 0, true, false, 0));
     expect(p.payload.length).toBe(0);
     expect(p.retain).toBe(true);
+  });
+
+  test('PUBLISH head only (the client writes the payload after it): head + UTF-8 payload is the whole packet', () => {
+    const big = '{"k":"' + 'x'.repeat(5000) + '","é":"✓"}'; // 5 KB: a two-byte remaining length
+    for (const [payload, qos] of [[big, 0], [big, 1], ['déjà', 1], ['', 0]] as [string, number][]) {
+      const fields = { type: PUBLISH, topic: 'openevse/config', payload, qos, retain: true, dup: qos === 1, id: qos ? 7 : 0 };
+      const head = encode({ ...fields, headOnly: true });
+      expect(head.length).toBeLessThan(30); // the payload is not in it
+      expect(head + utf8(payload)).toBe(encode(fields));
+      const p = theirs(head + utf8(payload));
+      expect(p).toMatchObject({ cmd: 'publish', topic: 'openevse/config', qos, retain: true });
+      expect(p.payload.toString('utf8')).toBe(payload);
+    }
   });
 
   test('PUBACK, PINGREQ, DISCONNECT, SUBSCRIBE, UNSUBSCRIBE', () => {

@@ -16,6 +16,13 @@ import type { Gateway } from '../app';
 import type { HttpClient } from '../hal/types';
 
 var INTERVAL_MS = 30000;
+/**
+ * The first post after a start waits this long: a settings change that starts several services
+ * at once (POST /config, which MQTT also publishes whole as `<base>/config`) would otherwise
+ * build all of their requests in the same moment, and ran a 5,800-var device out of memory
+ * (npm run bench:memory -- --services).
+ */
+var FIRST_POST_MS = 3000;
 
 /** What a post needs: services/emoncms-post.ts. */
 export interface EmoncmsRequest {
@@ -50,7 +57,7 @@ export class EmoncmsService {
    */
   declare divertUpdate: (event: { [key: string]: any }) => void;
 
-  /** Starts the 30 s posts when enabled (and posts once now): configChanged() without a list. */
+  /** Starts the 30 s posts when enabled (the first one 3 s after): configChanged() without a list. */
   declare start: () => void;
 
   constructor(public gw: Gateway, public http: HttpClient, public opts: EmoncmsOptions) {}
@@ -58,7 +65,7 @@ export class EmoncmsService {
   /**
    * Restarts the posts when an emoncms_* setting changed. Without a list this is start() (the
    * same function, one function object less): it starts the 30 s posts when enabled and not
-   * running yet, and posts once now.
+   * running yet, and posts once 3 s after.
    */
   configChanged(changed?: string[]): void {
     var c = this.gw.config;
@@ -71,8 +78,10 @@ export class EmoncmsService {
     if (this.timer || !c.get('emoncms_enabled') || !c.get('emoncms_apikey') || !c.get('emoncms_server')) return;
     // (post() bound, not a closure: that would keep this call's scope, `changed` with it; and made
     // here, in the resident part: one made by the request module would keep that module alive)
-    this.timer = this.gw.hal.clock.setInterval(this.post.bind(this, null), INTERVAL_MS);
-    this.post(null);
+    var post = this.post.bind(this, null);
+    var clock = this.gw.hal.clock;
+    this.timer = clock.setInterval(post, INTERVAL_MS);
+    clock.setTimeout(post, FIRST_POST_MS);
   }
 
   stop(): void {

@@ -7,6 +7,10 @@
 //   - during bursts of HTTP requests (4 at once, the router's cap): the highest usage seen by
 //     the requests themselves (/status free_heap is computed while the request is alive),
 //   - with MQTT connected to a broker on 127.0.0.1 (aedes, in this process), turned on by POST /config,
+//   - with --services, every other service on too: emoncms and Tesla against a stand-in HTTP server
+//     in this process (it answers input/post and the vehicle list and charge state; the usage is read
+//     once it saw both), OhmConnect turned on without a key (its host is fixed and unreachable
+//     here, so it is built and idles rather than polls),
 //   - during N minutes of activity: the /ws client stays connected (it answers the hub's pings),
 //     a solar feed message goes out over MQTT every few seconds, the emulated car plugs in,
 //     charges and unplugs (the emulator's control interface), /status is polled every 3 s; usage
@@ -30,7 +34,7 @@
 // by what is free in the pool as it is: `--grow 8192` grows it first (a device with more RAM).
 //
 //   ESPRUINO=/path/to/espruino-4000 node scripts/bench-memory.js [--minutes 2] [--image dist/esp32/image.js]
-//       [--require mqtt[,planning...]] [--grow VARS] [--burst 0-4] [--sample SECONDS] [--verbose]
+//       [--require mqtt[,planning...]] [--services] [--grow VARS] [--burst 0-4] [--sample SECONDS] [--verbose]
 //   --minutes 60 is the issue's hour; readings then come every 2 minutes (--sample to change).
 'use strict';
 const fs = require('fs');
@@ -55,6 +59,7 @@ const burst = Number(opt('burst', 4));
 /** Grow a growing pool to this many vars before the image starts (0: leave it as it starts). */
 const grow = Number(opt('grow', 0));
 const verbose = argv.includes('--verbose');
+const services = argv.includes('--services');
 if (!(minutes > 0) || !(sampleS > 0) || !(grow >= 0) || !(burst >= 0 && burst <= 4)) {
   console.error('usage: ESPRUINO=... node scripts/bench-memory.js [--minutes N] [--image FILE] [--require mqtt] [--grow VARS] [--burst 0-4] [--sample S] [--verbose]');
   process.exit(2);
@@ -76,9 +81,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const note = (s) => verbose && console.error('[' + new Date().toISOString().slice(11, 19) + '] ' + s);
 let run = null;
 let broker = null;
+let standIn = null;
 const stop = (code) => {
   if (run) run.stop();
   if (broker) broker.close();
+  if (standIn) standIn.server.close();
   process.exit(code);
 };
 
@@ -88,6 +95,31 @@ function get(url, init) {
 }
 function postJson(url, obj) {
   return get(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(obj) });
+}
+
+/**
+ * The emoncms and Tesla servers for --services, on 127.0.0.1: emoncms's input/post answers "ok",
+ * Tesla's API one vehicle and its charge state; `seen` counts the requests of each kind.
+ */
+function startStandIn() {
+  return new Promise((resolve) => {
+    const seen = { emoncms: 0, tesla: 0 };
+    const server = require('http').createServer((req, res) => {
+      let body = 'ok';
+      if (req.url.startsWith('/input/post?')) seen.emoncms++;
+      else if (req.url === '/api/1/vehicles') body = '{"response":[{"id":1,"vehicle_id":1,"display_name":"Bench","state":"online"}],"count":1}';
+      else if (req.url === '/api/1/vehicles/1/data_request/charge_state') {
+        seen.tesla++;
+        body = '{"response":{"battery_level":55,"battery_range":120.5,"time_to_full_charge":2.5,"charging_state":"Charging"}}';
+      } else {
+        res.writeHead(404);
+        return res.end('{"error":"not found"}');
+      }
+      res.writeHead(200, { 'Content-Type': req.url.startsWith('/api') ? 'application/json' : 'text/plain' });
+      res.end(body);
+    });
+    server.listen(0, '127.0.0.1', () => resolve({ server, seen, url: 'http://127.0.0.1:' + server.address().port }));
+  });
 }
 
 /**
@@ -320,17 +352,23 @@ async function main() {
   if (failures.length && !(await getJson('/status', 'GET /status after the failed burst'))) return finish('the gateway stopped answering after the HTTP burst');
   await reading(burst ? 'after the burst (+ /ws)' : 'after that request (+ /ws)');
 
-  // MQTT on, through POST /config as the web UI does
+  /** Settings changed through POST /config, as the web UI does; false (and a failure) if refused. */
+  const postConfig = async (cfg) => {
+    try {
+      const posted = await postJson(url + '/config', cfg);
+      if (posted.status !== 200) throw new Error('HTTP ' + posted.status + ' ' + (await posted.text()));
+      config = null; // read again at the next phase
+      return true;
+    } catch (e) {
+      fail('POST /config ' + JSON.stringify(cfg) + ': ' + e.message);
+      return false;
+    }
+  };
+
+  // MQTT on
   broker = await startBroker();
   const cfg = { mqtt_enabled: true, mqtt_server: '127.0.0.1', mqtt_port: broker.port, mqtt_topic: BASE, mqtt_solar: SOLAR_TOPIC };
-  try {
-    const posted = await postJson(url + '/config', cfg);
-    if (posted.status !== 200) throw new Error('HTTP ' + posted.status + ' ' + (await posted.text()));
-  } catch (e) {
-    fail('POST /config ' + JSON.stringify(cfg) + ': ' + e.message);
-    return finish('MQTT could not be turned on: stopped there');
-  }
-  config = null;
+  if (!(await postConfig(cfg))) return finish('MQTT could not be turned on: stopped there');
   const end = Date.now() + 20000;
   let f = await features('MQTT turned on');
   while (Date.now() < end && f.off.indexOf('mqtt') < 0 && !exited) {
@@ -353,6 +391,30 @@ async function main() {
     fail('MQTT is on but the broker saw no connect and subscribe in 20 s (/status mqtt_status ' + f.st.mqtt_status + ', ' + f.st.mqtt_error + ')');
     return finish('MQTT did not connect');
   }
+  if (services) {
+    standIn = await startStandIn();
+    const more = {
+      emoncms_enabled: true,
+      emoncms_server: standIn.url,
+      emoncms_apikey: 'bench',
+      ohm_enabled: true,
+      tesla_enabled: true,
+      tesla_api_url: standIn.url,
+      tesla_access_token: 'bench',
+      vehicle_data_src: 1,
+    };
+    if (!(await postConfig(more))) return finish('the services could not be turned on: stopped there');
+    f = await features('every service on');
+    const wanted = ['emoncms', 'tesla'].filter((x) => f.off.indexOf(x) < 0);
+    // emoncms posts every 30 s, Tesla asks for the list then the charge state
+    const until = Date.now() + 45000;
+    while (Date.now() < until && !exited && wanted.some((x) => !standIn.seen[x])) await sleep(500);
+    const silent = wanted.filter((x) => !standIn.seen[x]);
+    if (silent.length) fail('turned on but never asked the stand-in server: ' + silent.join(', '));
+    await sleep(2000);
+    await reading('every service on (+ /ws' + (mqtt ? ', MQTT' : '') + ')');
+    console.log('services: ' + (f.on.join(',') || '-') + ' running, ' + (f.st.features_off || 'nothing') + ' left off; stand-in saw ' + standIn.seen.emoncms + ' emoncms posts, ' + standIn.seen.tesla + ' Tesla charge-state requests');
+  }
   const missing = required.filter((x) => f.on.indexOf(x) < 0);
   if (missing.length) {
     fail('required feature(s) not running: ' + missing.join(', ') + ' (features_off: ' + (f.st.features_off || '-') + ')');
@@ -370,7 +432,7 @@ async function main() {
       fail('emulator POST /ev ' + state + ': ' + e.message);
     }
   };
-  const conns = mqtt ? '(+ /ws, MQTT)' : '(+ /ws)';
+  const conns = '(+ /ws' + (mqtt ? ', MQTT' : '') + (services ? ', services' : '') + ')';
   // the lowest of 3 readings 2 s apart: a status poll of the controller, a /ws message or an MQTT
   // publish may be in flight at any one moment
   const checkpoint = async (at) => {
@@ -449,7 +511,7 @@ async function main() {
   /** Prints the table and the verdicts; returns how many things failed. */
   function report(stopped) {
     const o = (name, v) => (v ? ' --' + name + ' ' + v : '');
-    console.log('command: ESPRUINO=' + bin + ' node scripts/bench-memory.js --minutes ' + minutes + ' --image ' + imagePath + o('require', required.join(',')) + o('grow', grow) + o('burst', burst !== 4 && String(burst)) + o('sample', argv.includes('--sample') && sampleS));
+    console.log('command: ESPRUINO=' + bin + ' node scripts/bench-memory.js --minutes ' + minutes + ' --image ' + imagePath + o('require', required.join(',')) + o('grow', grow) + o('burst', burst !== 4 && String(burst)) + o('sample', argv.includes('--sample') && sampleS) + (services ? ' --services' : ''));
     console.log('interpreter: ' + bin + '; pool ' + total + ' vars of ' + block + ' bytes; image ' + image.length + ' bytes, from Storage');
     console.log('features per phase (running | features_off):');
     for (const [p, on, off] of phases) console.log('  ' + p.padEnd(20) + on.padEnd(28) + ' | ' + off);
@@ -461,7 +523,7 @@ async function main() {
       const repl = act.samples.filter((s) => s[0] === 'repl').map((s) => s[2]).concat(idle.map((c) => c[1]));
       const http = act.samples.filter((s) => s[0] === 'http').map((s) => s[2]);
       const mm = (xs) => (xs.length ? Math.min.apply(null, xs) + ' .. ' + Math.max.apply(null, xs) + ' (max ' + pct(Math.max.apply(null, xs)) + ')' : 'none');
-      console.log('activity' + (stopped ? ' (cut short)' : ', ' + minutes + ' min') + ': ' + act.feeds + ' MQTT solar messages' + (mqtt ? '' : ' (MQTT off)') + ', ' + act.evSteps + ' car steps (' + EV_CYCLE.join('') + ', one per ' + EV_STEP_MS / 1000 + ' s), ' + act.polls + ' /status polls (' + act.busy + ' busy or failed), /ws ' + act.wsMessages + ' messages, ' + act.wsReconnects + ' reconnects' + (mqtt ? ', ' + broker.received + ' MQTT messages from the gateway' : ''));
+      console.log('activity' + (stopped ? ' (cut short)' : ', ' + minutes + ' min') + ': ' + act.feeds + ' MQTT solar messages' + (mqtt ? '' : ' (MQTT off)') + ', ' + act.evSteps + ' car steps (' + EV_CYCLE.join('') + ', one per ' + EV_STEP_MS / 1000 + ' s), ' + act.polls + ' /status polls (' + act.busy + ' busy or failed), /ws ' + act.wsMessages + ' messages, ' + act.wsReconnects + ' reconnects' + (mqtt ? ', ' + broker.received + ' MQTT messages from the gateway' : '') + (standIn ? ', ' + standIn.seen.emoncms + ' emoncms posts and ' + standIn.seen.tesla + ' Tesla charge-state requests in all' : ''));
       console.log('  usage read on the console every ' + sampleS + ' s and at checkpoints: ' + mm(repl) + '; ' + repl.length + ' readings');
       console.log('  usage seen by /status during its request:    ' + mm(http) + '; ' + http.length + ' readings');
       if (idle.length > 1) {

@@ -9,9 +9,9 @@ import { FakeLink, silentLog } from '../../helpers/fake-link';
 
 /** A FakeLink that also keeps the receiver it was given. */
 class KeepLink extends FakeLink {
-  receiver: ((d: string) => void) | null = null;
+  kept: ((d: string) => void) | null = null;
   onData(cb: (d: string) => void) {
-    this.receiver = cb;
+    this.kept = cb;
     super.onData(cb);
   }
 }
@@ -44,13 +44,13 @@ describe('RapiClient callbacks', () => {
     const { clock, link, client, cb } = setup();
     client.send('$GS', cb);
     client.send('$GE', cb);
-    expect(link.receiver).not.toBeNull();
+    expect(link.kept).not.toBeNull();
     expect(clock.fns).toHaveLength(1);
-    expect(clock.fns[0]).toBe(link.receiver);
+    expect(clock.fns[0]).toBe(link.kept);
     link.feed(frame('$OK 01 0 01 0200'));
     clock.advance(1000); // `$GE` goes unanswered
     expect(clock.fns).toHaveLength(2);
-    expect(clock.fns[1]).toBe(link.receiver);
+    expect(clock.fns[1]).toBe(link.kept);
   });
 
   test('each callback is told the command it answers: reply, $NK, timeout and refusals', () => {

@@ -10,9 +10,11 @@ import zlib from 'node:zlib';
 import otaImage from './scripts/ota-image.js';
 import { lazyFeatures } from './scripts/rollup-lazy.mjs';
 import unwrap from './scripts/unwrap-classes.js';
+import imageVarsPlugin from './scripts/image-vars.js';
 
 const { imageFile } = otaImage;
 const { unwrapClasses } = unwrap;
+const { imageVars, RESERVED } = imageVarsPlugin;
 
 const nodeBuiltins = (id) => id.startsWith('node:') || ['serialport', 'fs', 'path', 'http', 'net', 'child_process', 'os'].includes(id);
 
@@ -60,7 +62,8 @@ const configs = [
   {
     input: 'src/main/espruino.ts',
     onwarn: failOnTypeErrors,
-    output: { file: 'dist/esp32/image.js', format: 'iife', strict: false },
+    // no wrapper function: top-level code (scripts/image-vars.js says why)
+    output: { file: 'dist/esp32/image.js', format: 'es', strict: false },
     plugins: [
       espruinoTslib,
       lazy,
@@ -72,13 +75,14 @@ const configs = [
         toplevel: true,
         // inline: 1 — deeper inlining moved an assignment above its `var` (a global on Espruino: no hoisting)
         compress: { passes: 2, hoist_funs: false, reduce_funcs: false, inline: 1, arrows: false, unsafe_arrows: false },
-        mangle: true,
+        mangle: { reserved: RESERVED },
         // Short lines: Espruino prints the text of the line, and a marker line under it, with every
         // uncaught error, so one 150 KB line turned each error report into 300 KB of console.
         // ASCII only: the flash and OTA paths write the image byte for byte, and the interpreter's
         // console would read a UTF-8 character as two.
         format: { comments: false, ascii_only: true, max_line_len: 120 },
       }),
+      imageVars(),
       otaFiles,
     ],
   },

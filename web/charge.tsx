@@ -2,9 +2,9 @@
 import { h } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, why, useStatus, useFetch, merge, points, chart, HISTORY_MS, Reply } from './api';
-import { Card, Feature } from './ui';
+import { Card, Feature, focus } from './ui';
 
-var STATES: { [n: number]: string } = {
+export var STATES: { [n: number]: string } = {
   0: 'Starting',
   1: 'Ready, no car',
   2: 'Car connected',
@@ -66,7 +66,11 @@ export function Charge() {
           <dt>Vehicle SoC</dt>
           <dd>{n(s.battery_level, 0, '%')}</dd>
           <dt>Temperature</dt>
-          <dd>{temp(s.temp)}</dd>
+          <dd id="v-temp">{temp(s.temp)}</dd>
+          {[1, 2, 3].map((i) =>
+            // (false or 0: no such sensor)
+            s['temp' + i] ? [<dt>Sensor {i}</dt>, <dd id={'v-temp' + i}>{temp(s['temp' + i])}</dd>] : null
+          )}
           <dt>Voltage</dt>
           <dd>{n(s.voltage, 0, 'V')}</dd>
         </dl>
@@ -136,6 +140,7 @@ function Control() {
     send('POST', p);
   }
   var active = t ? t.properties.state === 'active' : s.status === 'active';
+  var auto = !o.state && !o.charge_current;
   return (
     <div class="control">
       <p id="who" class="who">
@@ -147,14 +152,14 @@ function Control() {
           '\u00a0'
         )}
       </p>
-      <div class="buttons">
-        <button id="start" class={o.state === 'active' ? 'on' : ''} onClick={() => set({ state: 'active' })}>
+      <div class="buttons" role="group" aria-label="Charging">
+        <button id="start" class={o.state === 'active' ? 'on' : ''} aria-pressed={o.state === 'active'} onClick={() => set({ state: 'active' })}>
           Start
         </button>
-        <button id="pause" class={o.state === 'disabled' ? 'on' : ''} onClick={() => set({ state: 'disabled' })}>
+        <button id="pause" class={o.state === 'disabled' ? 'on' : ''} aria-pressed={o.state === 'disabled'} onClick={() => set({ state: 'disabled' })}>
           Pause
         </button>
-        <button id="auto" class={!o.state && !o.charge_current ? 'on' : ''} onClick={() => send('DELETE')}>
+        <button id="auto" class={auto ? 'on' : ''} aria-pressed={auto} onClick={() => send('DELETE')}>
           Automatic
         </button>
       </div>
@@ -270,7 +275,18 @@ function Limit() {
           'No limit: charges until the car is full.'
         )}
         {l && (
-          <button type="button" id="limit-clear" class="small" onClick={() => api('/limit', 'DELETE').then(done)}>
+          <button
+            type="button"
+            id="limit-clear"
+            class="small"
+            onClick={() =>
+              api('/limit', 'DELETE').then((r) => {
+                done(r);
+                // the button goes with the limit: the keyboard goes on where a new one is typed
+                if (r.ok) focus('limit-value');
+              })
+            }
+          >
             Clear
           </button>
         )}
@@ -385,13 +401,26 @@ function Timers() {
       </p>
       {list.length > 0 && (
         <ul id="timer-list" class="list">
-          {list.map((t) => (
+          {list.map((t, i) => (
             <li key={t.id}>
               <span>
                 <b>{t.state === 'active' ? 'Start' : 'Stop'}</b> {t.time.slice(0, 5)} {days(t.days)}
                 {t.id === DELAY_START || t.id === DELAY_STOP ? ' (delay)' : ''}
               </span>
-              <button type="button" class="small" aria-label={'Delete timer ' + t.id + ' (' + t.state + ' ' + t.time + ')'} data-id={t.id} onClick={() => api('/schedule/' + t.id, 'DELETE').then((r) => refresh(r, msg[1]))}>
+              <button
+                type="button"
+                class="small"
+                id={'timer-del-' + t.id}
+                aria-label={'Delete timer ' + t.id + ' (' + t.state + ' ' + t.time + ')'}
+                data-id={t.id}
+                onClick={() =>
+                  api('/schedule/' + t.id, 'DELETE').then((r) => {
+                    // the focused button goes with its timer: on to the next one's, else the form
+                    var nb = list[i + 1] || list[i - 1];
+                    if (refresh(r, msg[1])) focus(nb ? 'timer-del-' + nb.id : 'timer-state');
+                  })
+                }
+              >
                 Delete
               </button>
             </li>

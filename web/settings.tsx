@@ -4,8 +4,11 @@ import { h, Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, why, useFetch, useStatus, Reply } from './api';
 
-/** [key, label, kind, options]: kind t text, p secret, n number, b checkbox, s select ("value:label,…"). */
-type Row = [string, string, string, string?];
+/**
+ * [key, label, kind, options, algorithm]: kind t text, p secret, n number, b checkbox, s select
+ * ("value:label,…"); a row with an algorithm is shown only while divert_mode_algorithm is that one.
+ */
+type Row = [string, string, string, string?, string?];
 
 var MQTT_TOPICS: Row[] = [
   ['mqtt_solar', 'Solar power topic (W)', 't'],
@@ -71,9 +74,10 @@ export var SECTIONS: Array<[string, string, Row[]]> = [
     [
       ['vehicle_data_src', 'Vehicle data from', 's', '0:none,1:Tesla,2:MQTT,3:HTTP'],
       ['tesla_enabled', 'Tesla enabled', 'b'],
-      ['tesla_vehicle_id', 'Tesla vehicle id', 't'],
       ['tesla_access_token', 'Tesla access token', 'p'],
       ['tesla_refresh_token', 'Tesla refresh token', 'p'],
+      ['tesla_api_url', 'Tesla API server', 't'],
+      ['tesla_vehicle_id', 'Tesla vehicle', 't'],
       ['mqtt_vehicle_range_miles', 'MQTT range topic in miles', 'b'],
     ],
   ],
@@ -83,11 +87,32 @@ export var SECTIONS: Array<[string, string, Row[]]> = [
     [
       ['divert_enabled', 'Solar divert available', 'b'],
       ['charge_mode', 'Charge mode', 's', 'fast:Normal,eco:Eco'],
+      ['divert_mode_algorithm', 'Algorithm', 's', 'default:Default (start and stop rules),compat:Compatible (OpenEVSE)'],
       ['divert_type', 'Input', 's', '-1:auto,0:solar production,1:grid import/export'],
-      ['divert_PV_ratio', 'Solar share needed (PV ratio)', 'n'],
-      ['divert_attack_smoothing_time', 'Attack smoothing (s)', 'n'],
-      ['divert_decay_smoothing_time', 'Decay smoothing (s)', 'n'],
+      ['divert_PV_ratio', 'Solar share needed (PV ratio)', 'n', '', 'compat'],
+      ['divert_attack_smoothing_time', 'Attack smoothing (s)', 'n', '', 'compat'],
+      ['divert_decay_smoothing_time', 'Decay smoothing (s)', 'n', '', 'compat'],
+      ['divert_start_power', 'Start at surplus (W, 0 = minimum current)', 'n', '', 'default'],
+      ['divert_start_delay', 'Start after (s)', 'n', '', 'default'],
+      ['divert_stop_power', 'Stop below minimum-current power + (W; < 0 allows import)', 'n', '', 'default'],
+      ['divert_stop_delay', 'Stop after (s)', 'n', '', 'default'],
+      ['divert_dark_power', 'Dark below (W)', 'n', '', 'default'],
+      ['divert_dark_delay', 'Stop when dark after (s)', 'n', '', 'default'],
+      ['divert_min_pause', 'Minimum pause (s)', 'n', '', 'default'],
       ['divert_min_charge_time', 'Minimum charge time (s)', 'n'],
+      ['divert_stale_time', 'Reading out of date after (s)', 'n'],
+      ['divert_stale_action', 'Then', 's', 'pause:pause,min:charge at minimum current,hold:keep the current'],
+    ],
+  ],
+  [
+    'shaper',
+    'Current shaper',
+    [
+      ['current_shaper_enabled', 'Enabled', 'b'],
+      ['current_shaper_max_pwr', 'Maximum house power (W)', 'n'],
+      ['current_shaper_smoothing_time', 'Smoothing (s)', 'n'],
+      ['current_shaper_min_pause_time', 'Minimum pause (s)', 'n'],
+      ['current_shaper_data_maxinterval', 'House power out of date after (s)', 'n'],
     ],
   ],
   [
@@ -96,6 +121,7 @@ export var SECTIONS: Array<[string, string, Row[]]> = [
     [
       ['service', 'Service level', 's', '1:L1 (120 V),2:L2 (240 V)'],
       ['max_current_soft', 'Maximum current (A)', 'n'],
+      ['max_current_hard', 'Hardware maximum current (A, set once)', 'n'],
       ['voltage', 'Voltage (centivolts, 0 = 240 V)', 'n'],
       ['is_threephase', 'Three-phase', 'b'],
       ['default_state', 'Charge when a car connects', 'b'],
@@ -145,13 +171,24 @@ export function Settings(p: { section?: string }) {
           </a>
         ))}
       </nav>
-      {sec[0] === 'wifi' ? <Wifi key="wifi" rows={sec[2]} /> : sec[0] === 'time' ? <TimeSettings key="time" /> : <Form key={sec[0]} title={sec[1]} rows={sec[2]} />}
+      {sec[0] === 'wifi' ? (
+        <Wifi key="wifi" rows={sec[2]} />
+      ) : sec[0] === 'time' ? (
+        <TimeSettings key="time" />
+      ) : sec[0] === 'vehicle' ? (
+        <Vehicle key="vehicle" rows={sec[2]} />
+      ) : (
+        <Form key={sec[0]} title={sec[1]} rows={sec[2]} />
+      )}
     </div>
   );
 }
 
-/** A form over some /config keys; `set`: values put in as if typed (a network picked from the scan). */
-export function Form(p: { title: string; rows: Row[]; after?: () => void; set?: any }) {
+/**
+ * A form over some /config keys; `set`: values put in as if typed (a network picked from the scan);
+ * `pick`: a select's options ("value:label,…") for a key that is otherwise typed.
+ */
+export function Form(p: { title: string; rows: Row[]; after?: () => void; set?: any; pick?: { [key: string]: string }; note?: string }) {
   var st = useStatus();
   var cfg = useFetch('/config', st.config_version);
   var edits = useState<any>({});
@@ -190,21 +227,27 @@ export function Form(p: { title: string; rows: Row[]; after?: () => void; set?: 
       <h2>{p.title}</h2>
       {p.rows.map((r) => {
         var k = r[0];
-        var v = k in edits[0] ? edits[0][k] : c ? c[k] : undefined;
+        var val = (x: string) => (x in edits[0] ? edits[0][x] : c ? c[x] : undefined);
+        if (r[4] && r[4] !== val('divert_mode_algorithm')) return null;
+        var v = val(k);
         var id = 'f-' + k;
         var input;
-        if (r[2] === 'b')
+        var kind = p.pick && p.pick[k] ? 's' : r[2];
+        if (kind === 'b')
           input = <input id={id} name={k} type="checkbox" checked={!!v} disabled={!c} onChange={(e) => edit(k, (e.target as HTMLInputElement).checked)} />;
-        else if (r[2] === 's')
+        else if (kind === 's') {
+          var opts = ((p.pick && p.pick[k]) || r[3]!).split(',');
+          // a value the list does not know (a vehicle id typed before) stays shown as it is
+          if (v !== undefined && !opts.some((o) => o.substr(0, o.indexOf(':')) === String(v))) opts.push(v + ':' + v);
           input = (
             <select id={id} name={k} value={String(v)} disabled={!c} onChange={(e) => edit(k, sel((e.target as HTMLSelectElement).value, v))}>
-              {r[3]!.split(',').map((o) => {
+              {opts.map((o) => {
                 var i = o.indexOf(':');
                 return <option value={o.substr(0, i)}>{o.substr(i + 1)}</option>;
               })}
             </select>
           );
-        else
+        } else
           input = (
             <input
               id={id}
@@ -235,6 +278,11 @@ export function Form(p: { title: string; rows: Row[]; after?: () => void; set?: 
           </div>
         );
       })}
+      {p.note && (
+        <p class="hint" id="form-note">
+          {p.note}
+        </p>
+      )}
       <div class="row">
         <button id="save" disabled={busy[0] || !Object.keys(edits[0]).length}>
           Save
@@ -245,6 +293,26 @@ export function Form(p: { title: string; rows: Row[]; after?: () => void; set?: 
       </div>
     </form>
   );
+}
+
+/** The vehicle settings; the Tesla vehicle is picked from the account's list once the gateway has it, typed before. */
+function Vehicle(p: { rows: Row[] }) {
+  var st = useStatus();
+  var r = useFetch('/tesla/vehicles', st.tesla_vehicle_count + '/' + st.config_version);
+  var list: any[] = r && r.ok && r.data.vehicles instanceof Array ? r.data.vehicles : [];
+  var pick = list.length
+    ? {
+        tesla_vehicle_id:
+          ':the first on the account,' +
+          list
+            .map(function (v) {
+              return v.id + ':' + String(v.name).replace(/,/g, ' ') + ' (' + v.id + ')';
+            })
+            .join(','),
+      }
+    : undefined;
+  var note = !r || list.length ? '' : !r.ok ? 'Tesla: ' + why(r) : st.tesla_error ? 'Tesla: ' + st.tesla_error : 'The list of vehicles comes once Tesla is enabled with an access token.';
+  return <Form title="Vehicle / Tesla" rows={p.rows} pick={pick} note={note} />;
 }
 
 /** A select gives strings: back to a number when the setting is one. */
@@ -477,8 +545,19 @@ function TimeSettings() {
         </div>
         <div class="field">
           <label for="f-sntp_hostname">NTP server</label>
-          <input id="f-sntp_hostname" value={v('sntp_hostname') || ''} disabled={!c || !ntp} aria-invalid={errs[0].sntp_hostname ? 'true' : undefined} onInput={(ev) => edit('sntp_hostname', (ev.target as HTMLInputElement).value)} />
-          {errs[0].sntp_hostname && <span class="error">{errs[0].sntp_hostname}</span>}
+          <input
+            id="f-sntp_hostname"
+            value={v('sntp_hostname') || ''}
+            disabled={!c || !ntp}
+            aria-invalid={errs[0].sntp_hostname ? 'true' : undefined}
+            aria-describedby={errs[0].sntp_hostname ? 'f-sntp_hostname-err' : undefined}
+            onInput={(ev) => edit('sntp_hostname', (ev.target as HTMLInputElement).value)}
+          />
+          {errs[0].sntp_hostname && (
+            <span class="error" id="f-sntp_hostname-err">
+              {errs[0].sntp_hostname}
+            </span>
+          )}
         </div>
         <div class="field">
           <label for="f-tz">Time zone</label>

@@ -1,9 +1,10 @@
 // System: firmware update, restart, factory reset, config backup/restore, event log, RAPI console.
 import { h } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, why, useFetch, useStatus, Reply } from './api';
 import { Card, Feature } from './ui';
 import { DUMMY } from './settings';
+import { STATES } from './charge';
 
 export function System() {
   var s = useStatus();
@@ -36,7 +37,7 @@ export function System() {
         <Backup />
       </Card>
       <Feature path="/logs" title="Event log" id="logs">
-        {(r: Reply) => <p class="hint">{r.ok ? 'Blocks ' + r.data.min + '–' + r.data.max : 'Charging sessions and faults will be listed here.'}</p>}
+        {(r: Reply) => (r.ok ? <Events /> : <p class="hint">Charging sessions and faults will be listed here.</p>)}
       </Feature>
       <Card title="Developer" id="dev">
         <label class="check">
@@ -130,6 +131,83 @@ function Update() {
   );
 }
 
+/**
+ * The event log (GET /logs/{block}, src/core/evse/event-log.ts), newest first: the newest block,
+ * read again at each change of the charger's state (that is when an entry is written), then older
+ * blocks on request.
+ */
+function Events() {
+  var s = useStatus();
+  var rows = useState<any[]>([]);
+  // the oldest block kept, and the next older one to read (-1 until /logs answers)
+  var min = useState(-1);
+  var next = useState(-1);
+  var msg = useState('');
+  function read(b: number, older: any[]) {
+    api('/logs/' + b).then((r) => {
+      if (!r.ok || !(r.data instanceof Array)) return msg[1](why(r));
+      rows[1](older.concat(r.data.slice().reverse()));
+      next[1](b - 1);
+      msg[1]('');
+    });
+  }
+  useEffect(
+    function () {
+      api('/logs').then((r) => {
+        if (!r.ok) return msg[1](why(r));
+        min[1](r.data.min);
+        read(r.data.max, []);
+      });
+    },
+    [s.state]
+  );
+  var fmt = (iso: string) => {
+    var d = new Date(iso);
+    return d.toLocaleDateString([], { month: '2-digit', day: '2-digit' }) + ' ' + d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  };
+  return (
+    <div>
+      {rows[0].length ? (
+        <table id="log-table">
+          <thead>
+            <tr>
+              <th>Time</th>
+              <th>State</th>
+              <th>kWh</th>
+              <th>°C</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows[0].map((e) => (
+              <tr class={e.type === 'warning' ? 'error' : ''}>
+                <td class="nowrap">
+                  <time dateTime={e.time}>{fmt(e.time)}</time>
+                </td>
+                <td>
+                  {STATES[e.evseState] || 'State ' + e.evseState}
+                  {e.managerState === 'disabled' && e.evseState < 254 ? ' (paused)' : ''}
+                </td>
+                <td>{(e.energy / 1000).toFixed(2)}</td>
+                <td>{e.temperature === false ? '–' : e.temperature.toFixed(1)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p class="hint">{min[0] < 0 ? 'Loading…' : 'No events yet.'}</p>
+      )}
+      {next[0] >= min[0] && min[0] >= 0 && (
+        <button id="log-older" class="gap" onClick={() => read(next[0], rows[0])}>
+          Older events
+        </button>
+      )}
+      <p class="hint" role="status">
+        {msg[0]}
+      </p>
+    </div>
+  );
+}
+
 function Restart() {
   var msg = useState('');
   var sure = useState(false);
@@ -145,6 +223,7 @@ function Restart() {
         <button id="restart-evse" onClick={() => go('/restart', { device: 'evse' })}>
           Restart charger
         </button>
+        {/* one button element either way, patched in place: the keyboard focus stays on it */}
         {sure[0] ? (
           <button id="reset-confirm" class="danger" onClick={() => go('/reset')}>
             Erase all settings?

@@ -28,3 +28,8 @@ export function Feature(p: { path: string; title: string; children: (r: Reply) =
   );
 }
 
+/** Moves the keyboard focus to element `id`: for a control that replaces the focused one. */
+export function focus(id: string) {
+  var e = document.getElementById(id);
+  if (e) e.focus();
+}

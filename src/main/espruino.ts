@@ -50,7 +50,7 @@ var started = false;
  * manager is the way in to everything else: it is always built (~450, an estimate: the Linux
  * build has no radio to measure it with).
  */
-var FEATURE_VARS: { [name: string]: number } = { history: 120, sntp: 300, mqtt: 490, planning: 760, emoncms: 200, ohm: 200, tesla: 170 };
+var FEATURE_VARS: { [name: string]: number } = { history: 150, sntp: 300, mqtt: 480, planning: 690, emoncms: 200, ohm: 200, tesla: 150 };
 /**
  * Kept free for a /ws client (~210) and MAX_REQUESTS requests at once: bursts of GET /config,
  * /status, /claims and /override, and GET / (the web page), peaked ~920 above that (npm run

@@ -90,5 +90,11 @@ export function emoncmsPost(svc: EmoncmsService, data: { [key: string]: any } | 
     if (svc.busy !== id) return; // timed out or stopped meanwhile
     svc.busy = 0;
     answer(svc, err, status, body);
+    if (svc.pending) {
+      svc.pending = false;
+      var p = svc.gw.planning;
+      // through post(): after a failure just now it backs off, and the owed update goes with it
+      if (p) svc.post(p.divert.statusFields());
+    }
   });
 }

@@ -3,8 +3,11 @@
 //   <emoncms_server>/input/post?fulljson=<status JSON>&node=<emoncms_node>&apikey=<emoncms_apikey>
 // An answer of `ok` or JSON `{"success":true}` counts as success. `packets_sent` counts requests,
 // `packets_success` successes; `emoncms_connected` (0/1) and `emoncms_message` are published when
-// they change. One request at a time (a post due while one is out is dropped); after a failure
-// the next post waits 30 s, doubling to 5 min. `emoncms_fingerprint` is not used (as in HEAD).
+// they change. One request at a time: a divert update due while a post is out is owed, and one
+// post of the divert's fields as they are then follows as soon as that one is answered (a burst
+// of feeds becomes one post with the newest values, not a queue); a 30 s post due meanwhile is
+// dropped, the next one comes anyway. After a failure the next post waits 30 s, doubling to
+// 5 min (an owed update then too). `emoncms_fingerprint` is not used (as in HEAD).
 //
 // This is the part that stays alive: the 30 s timer, the counters, the back-off and the status
 // fields. The request itself (the document, the URL, the GET and reading its answer) is
@@ -46,6 +49,8 @@ export class EmoncmsService {
   timer: any = null;
   /** Sequence number of the request out, 0 when none. */
   busy = 0;
+  /** A divert update came while a post was out: one post of the divert's fields is owed. */
+  pending = false;
   seq = 0;
   /** The wait after the last failure (ms), 0 while all is well; no post before `notBefore`. */
   backoff = 0;
@@ -89,6 +94,7 @@ export class EmoncmsService {
     if (this.timer) clock.clearInterval(this.timer);
     this.timer = null;
     this.busy = 0;
+    this.pending = false;
     this.backoff = this.notBefore = 0;
     // published only when it changes, as every state the request module sets
     if (this.connected === 0 && this.message === 'Disabled') return;
@@ -108,13 +114,19 @@ export class EmoncmsService {
 
   /**
    * One GET while running; `data` null means the status document's plain values. Nothing (and
-   * the request module is not fetched) while stopped or disabled, while a post is out, or while
-   * backing off.
+   * the request module is not fetched) while stopped or disabled, or while backing off; while a
+   * post is out a divert update (`data`) is owed (emoncms-post.ts sends it after the answer).
    */
   post(data: { [key: string]: any } | null): void {
     var c = this.gw.config;
     if (!this.timer || !c.get('emoncms_enabled') || !c.get('emoncms_apikey') || !c.get('emoncms_server')) return;
-    if (this.busy || this.gw.hal.clock.now() < this.notBefore) return;
+    if (this.busy) {
+      // a flag, not the object: the follow-up reads the divert's fields when it goes, so it
+      // carries the newest values and nothing is held meanwhile
+      if (data) this.pending = true;
+      return;
+    }
+    if (this.gw.hal.clock.now() < this.notBefore) return;
     this.opts.loadRequest().emoncmsPost(this, data);
   }
 }

@@ -118,15 +118,30 @@ test('the request module is fetched for each post and not kept between posts', a
   const sent = svc.sent;
   svc.post(null);
   expect(loads).toBe(1);
-  // due while that one is out: dropped, and the module is not fetched for it
-  svc.divertUpdate({ solar: 1 });
-  svc.post(null);
+  // Divert updates due while that one is out (the real path: a feed into planning, which hands
+  // the divert's fields to the service attached as gw.emoncms): not sent beside it, and the module
+  // is not fetched for them; a 30 s post due meanwhile is dropped (the next one comes anyway).
+  const gw = g.gateway;
+  const n = seen.length;
+  gw.emoncms = svc;
+  try {
+    gw.planning!.feed('solar', 1111);
+    svc.post(null);
+    gw.planning!.feed('solar', 2222);
+  } finally {
+    gw.emoncms = null;
+  }
   expect(loads).toBe(1);
-  await waitFor(() => (svc as any).busy === 0, 'the first post answered');
-  svc.divertUpdate({ solar: 2 });
-  await waitFor(() => svc.sent === sent + 2 && (svc as any).busy === 0, 'the second post answered');
+  expect(svc.sent).toBe(sent + 1);
+  // one follow-up right after the answer, with the newest values (not one per update)
+  await waitFor(() => svc.sent === sent + 2 && (svc as any).busy === 0, 'the follow-up answered');
   expect(loads).toBe(2);
+  expect(seen.length).toBe(n + 2);
+  const follow = JSON.parse(seen[n + 1].query.get('fulljson') || '');
+  expect(follow.solar).toBe(2222);
+  expect(Object.keys(follow).sort()).toEqual(Object.keys(gw.planning!.divert.statusFields()).sort());
   expect(svc.success).toBe(svc.sent);
+  expect((svc as any).pending).toBe(false);
   // between posts the service holds no part of the module (not it, not one of its functions);
   // the 30 s timer is the service's own
   const kept = Object.values(svc);
@@ -152,7 +167,10 @@ async function failWith(r: [number, string] | null): Promise<void> {
   g.clock.skip(400000); // past any back-off
   svc.post(null);
   expect(svc.sent).toBe(sent + 1);
+  // a divert update owed behind the failing post is not sent after it: the back-off holds it too
+  svc.divertUpdate({ solar: 5 });
   await waitFor(() => svc.connected === 0 && (svc as any).busy === 0, 'failure seen');
+  expect((svc as any).pending).toBe(false);
   expect(svc.success).toBe(ok);
   // backing off: the next post does not go out
   const n = seen.length;

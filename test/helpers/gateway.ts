@@ -189,6 +189,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<TestGateway
       if (closed) return;
       closed = true;
       gateway.monitor.stop();
+      // its socket would otherwise keep reconnecting and hold jest open after the file's tests
+      if (gateway.mqtt) gateway.mqtt.stop();
       server.close();
       emu.emulator.powerOff();
       clock.clearAll();

@@ -12,7 +12,7 @@ import { lazyFeatures } from './scripts/rollup-lazy.mjs';
 import unwrap from './scripts/unwrap-classes.js';
 import imageVarsPlugin from './scripts/image-vars.js';
 
-const { imageFile } = otaImage;
+const { imageFile, pageFile } = otaImage;
 const { unwrapClasses } = unwrap;
 const { imageVars, RESERVED } = imageVarsPlugin;
 
@@ -116,6 +116,12 @@ const webPage = {
     const gz = zlib.gzipSync(html, { level: 9 });
     this.emitFile({ type: 'asset', fileName: 'index.html', source: html });
     this.emitFile({ type: 'asset', fileName: 'index.html.gz', source: gz });
+    // beside image.bin, so that `npm run ota` finds both updates in one folder
+    fs.mkdirSync('dist/esp32', { recursive: true });
+    fs.writeFileSync('dist/esp32/web.bin', pageFile(gz));
+    // A page sent by /update to a Node gateway switched it to index-b.html.gz (src/http/static.ts);
+    // a build means its own page is wanted.
+    for (const f of ['web.cur', 'index-b.html.gz']) fs.rmSync(path.join('dist/web', f), { force: true });
     // everything the browser fetches on first load is this one file
     console.log('web UI: dist/web/index.html.gz ' + (gz.length / 1024).toFixed(1) + ' KB gzipped (' + (html.length / 1024).toFixed(1) + ' KB raw), the whole first load');
   },

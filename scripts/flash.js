@@ -201,8 +201,9 @@ async function flash(opts) {
     await con.run('reset()', 5000);
     await con.sync(8);
     const S = 'require("Storage")';
-    // Old boot files would take precedence (.bootrst) or boot a stale image (ota.json → app-b.js).
-    for (const n of ['.bootrst', '.varimg', 'app-b.js', OTA_STATE].concat(files.map((f) => f.name))) await con.run(S + '.erase(' + JSON.stringify(n) + ')', 10000);
+    // Old boot files would take precedence (.bootrst) or boot a stale image (ota.json → app-b.js);
+    // a page from an earlier update (web.cur → index-b.html.gz) would be served instead of this one.
+    for (const n of ['.bootrst', '.varimg', 'app-b.js', OTA_STATE, 'web.cur', 'index-b.html.gz'].concat(files.map((f) => f.name))) await con.run(S + '.erase(' + JSON.stringify(n) + ')', 10000);
     const need = files.reduce((n, f) => n + f.data.length + 32, 0);
     let free = await con.run(S + '.getFree()', 10000);
     if (free < need) {

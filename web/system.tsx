@@ -79,7 +79,7 @@ function Update() {
     x.upload.onprogress = (e) => e.lengthComputable && pct[1](Math.min(100, Math.round((100 * e.loaded) / e.total)));
     x.upload.onload = () => {
       pct[1](100);
-      msg[1]('Uploaded; the gateway checks the image…');
+      msg[1]('Uploaded; the gateway checks the file…');
     };
     x.onload = () => {
       var t = (x.responseText || '').trim();

@@ -13,6 +13,13 @@
 // folderStorage('dist/web'). A generated module was the other choice: it would put 14 KB of string
 // literal into the image, which has to be loaded and checked on every boot, and couple the UI's
 // release to the gateway's; a file in Storage can be replaced on its own.
+//
+// Replaced over the air (/update with web.bin, src/http/update.ts) without a moment of no page or
+// half a page: a new page goes into whichever of PAGE / PAGE_B is not served, and only once it is
+// complete and checked does PAGE_CUR change. PAGE_CUR holds "index-b.html.gz" or is absent (then
+// PAGE): the switch to PAGE_B writes that short file, the switch back erases it, and a power cut
+// that loses the file mid-write leaves PAGE, which at that moment is the other complete page. The
+// flash procedure writes PAGE and erases the other two (scripts/flash.js).
 import { Storage } from '../hal/types';
 import { Ctx } from './context';
 import { sendPaced } from './util';
@@ -20,20 +27,26 @@ import type { Gateway } from '../app';
 
 /** The one asset: the page the build writes (dist/web/index.html.gz). */
 export var PAGE = 'index.html.gz';
+/** The other place for it, taken turns with PAGE by updates. */
+export var PAGE_B = 'index-b.html.gz';
+/** Names PAGE_B when that is the page served. */
+export var PAGE_CUR = 'web.cur';
 /** Bytes per write: small enough to stay cheap on the device. */
 var CHUNK = 1024;
 
-var source: { read: Storage['read'] } | null = null;
+/** Where the UI's files are (and where an update puts a new page); null: the gateway's own Storage. */
+export var assetSource: Storage | null = null;
 
 /** Where the UI's files are read from; without a call, the gateway's own Storage (the device's layout). */
-export function setAssetSource(s: { read: Storage['read'] } | null): void {
-  source = s;
+export function setAssetSource(s: Storage | null): void {
+  assetSource = s;
 }
 
 /** Answers a GET or HEAD with the UI page and returns true; false when there is no page to serve. */
 export function serveStatic(gw: Gateway, ctx: Ctx): boolean {
   if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return false;
-  var page = (source || gw.hal.storage).read(PAGE);
+  var st = assetSource || gw.hal.storage;
+  var page = (st.read(PAGE_CUR) === PAGE_B && st.read(PAGE_B)) || st.read(PAGE);
   if (page === undefined) return false;
   var res = ctx.res;
   res.writeHead(200, {

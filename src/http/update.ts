@@ -6,16 +6,23 @@
 // Answers: 200 `OK`; 400/408/413/500 `Error: <reason>` and the running image untouched; 409 while
 // another update runs. On Node the image is checked and stored but the running program stays
 // (a Node install updates with git/npm): the answer says so, nothing restarts.
+// The web UI page comes the same way (dist/esp32/web.bin, tag OEVSE-WEB1): streamed into the page
+// file not served, checked alike, then served in place of the old one (static.ts says how the
+// switch survives a power cut) — no restart, on both hosts (on Node into the folder it is served
+// from). Only the tag in the header line tells the two apart.
 // The router hands requests for /update here before its 8 KB body limit applies.
-import { HttpRequest, HttpResponse } from '../hal/types';
+import { HttpRequest, HttpResponse, Storage } from '../hal/types';
 import { MultipartReader, multipartReader, boundaryOf } from '../core/ota/multipart';
 import { parseImageHead, toHex, ImageHead } from '../core/ota/image';
 import { readOtaState, spareSlot, switchTo, imageSwitching, updateRefusal } from '../core/ota/slots';
+import { assetSource, PAGE, PAGE_B, PAGE_CUR } from './static';
 import { find } from '../core/text';
 import type { Gateway } from '../app';
 
 /** The largest image accepted: Storage (896 KB on the ESP32) holds two, the web UI and the data. */
 export var MAX_IMAGE = 393216;
+/** The largest web page accepted (gzipped; the UI is about 19 KB). */
+export var MAX_PAGE = 65536;
 /** An upload that sends nothing for this long is given up. */
 export var UPLOAD_IDLE_MS = 20000;
 /** Time for the answer to leave before the device restarts. */
@@ -98,6 +105,8 @@ function startUpload(gw: Gateway, res: HttpResponse, boundary: string, total: nu
     /** The header line until it is complete. */
     headText = '';
     slot = '';
+    /** Where `slot` is: the gateway's Storage, or for a page wherever the page is served from. */
+    store: Storage;
     written = 0;
     done = false;
     lastData: number;
@@ -106,6 +115,7 @@ function startUpload(gw: Gateway, res: HttpResponse, boundary: string, total: nu
 
     constructor(public gw: Gateway, public res: HttpResponse, public boundary: string, public total: number) {
       this.reader = boundary ? multipartReader(boundary, this) : null;
+      this.store = gw.hal.storage;
       var self = this;
       var clock = gw.hal.clock;
       this.lastData = clock.now();
@@ -135,9 +145,9 @@ function startUpload(gw: Gateway, res: HttpResponse, boundary: string, total: nu
         if (!data.length) return;
       }
       var head = this.head as ImageHead;
-      if (this.written + data.length > head.length) return this.fail(400, 'the upload has more bytes than the image header says (' + head.length + ')');
+      if (this.written + data.length > head.length) return this.fail(400, 'the upload has more bytes than the ' + (head.page ? 'web page' : 'image') + ' header says (' + head.length + ')');
       try {
-        this.gw.hal.storage.write(this.slot, data, this.written, head.length);
+        this.store.write(this.slot, data, this.written, head.length);
       } catch (e) {
         return this.fail(500, 'Storage: ' + ((e as any).message || e));
       }
@@ -152,23 +162,27 @@ function startUpload(gw: Gateway, res: HttpResponse, boundary: string, total: nu
 
     /** The header is in: checks the size against the room there is, picks the slot. */
     begin(h: ImageHead): boolean {
-      var storage = this.gw.hal.storage;
-      var limit = MAX_IMAGE;
+      var storage = h.page ? assetSource || this.gw.hal.storage : this.gw.hal.storage;
+      var what = h.page ? 'web page' : 'image';
+      var limit = h.page ? MAX_PAGE : MAX_IMAGE;
       if (storage.getFree) limit = Math.min(limit, storage.getFree() - STORAGE_MARGIN);
       if (h.length > limit) {
-        this.fail(413, 'image of ' + h.length + ' bytes too large (room for ' + Math.max(limit, 0) + ')');
+        this.fail(413, what + ' of ' + h.length + ' bytes too large (room for ' + Math.max(limit, 0) + ')');
         return false;
       }
       if (this.total >= 0) {
         // what the body can still hold after the bytes before the image and the closing delimiter
         var room = this.reader ? this.total - this.reader.before - (this.boundary.length + 6) : this.total;
         if (room < h.headLength + h.length) {
-          this.fail(400, 'the upload is shorter than the image header says (' + h.length + ' bytes)');
+          this.fail(400, 'the upload is shorter than the ' + what + ' header says (' + h.length + ' bytes)');
           return false;
         }
       }
       this.head = h;
-      this.slot = spareSlot(readOtaState(storage));
+      this.store = storage;
+      // the page file not served now, as static.ts picks it
+      if (h.page) this.slot = storage.read(PAGE_CUR) === PAGE_B && storage.read(PAGE_B) ? PAGE : PAGE_B;
+      else this.slot = spareSlot(readOtaState(storage));
       storage.erase(this.slot);
       return true;
     }
@@ -184,9 +198,22 @@ function startUpload(gw: Gateway, res: HttpResponse, boundary: string, total: nu
       var hal = this.gw.hal;
       if (!hal.crypto.sha256) return this.fail(500, 'this host cannot compute SHA-256');
       // On the device the read is a view of the flash, not a copy.
-      var got = toHex(hal.crypto.sha256(hal.storage.read(this.slot) || ''));
-      if (got !== this.head.sha256) return this.fail(400, 'SHA-256 mismatch: the image is corrupt');
+      var got = toHex(hal.crypto.sha256(this.store.read(this.slot) || ''));
+      if (got !== this.head.sha256) return this.fail(400, 'SHA-256 mismatch: the ' + (this.head.page ? 'web page' : 'image') + ' is corrupt');
       var slot = this.slot;
+      if (this.head.page) {
+        try {
+          if (slot === PAGE_B) this.store.write(PAGE_CUR, PAGE_B);
+          else this.store.erase(PAGE_CUR);
+        } catch (e) {
+          return this.fail(500, 'Storage: ' + ((e as any).message || e));
+        }
+        this.finish();
+        this.gw.ws.broadcast({ ota_progress: 100, ota: 'completed' });
+        hal.log('info', 'update: new web page in ' + slot);
+        sendText(this.res, 200, 'OK (new web page in use: reload it)');
+        return;
+      }
       this.finish();
       this.gw.ws.broadcast({ ota_progress: 100, ota: 'completed' });
       if (!imageSwitching()) {
@@ -209,7 +236,7 @@ function startUpload(gw: Gateway, res: HttpResponse, boundary: string, total: nu
       var hal = this.gw.hal;
       if (this.slot) {
         try {
-          hal.storage.erase(this.slot);
+          this.store.erase(this.slot);
         } catch (e) {
           // the state file still names the running image: a leftover file is harmless
         }

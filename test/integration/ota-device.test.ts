@@ -5,6 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as http from 'node:http';
+import * as zlib from 'node:zlib';
+import * as crypto from 'node:crypto';
 import { ControllerEmulator } from '../../src/emulator/controller';
 import { openPtyPair, PtyPair } from '../../src/emulator/pty';
 import { attachSerialPort, Closable } from '../../src/emulator/cli';
@@ -13,7 +15,7 @@ import { waitFor } from '../helpers/gateway';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { bootDevice } = require('../espruino-sim');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { imageFile } = require('../../scripts/ota-image.js');
+const { imageFile, pageFile } = require('../../scripts/ota-image.js');
 
 const DIST = path.join(__dirname, '../../dist/esp32');
 
@@ -44,6 +46,26 @@ function upload(url: string, file: Buffer): Promise<{ status: number; text: stri
       for (let i = 0; i < body.length; i += 1460) req.write(body.subarray(i, i + 1460));
       req.end();
     }, 50);
+  });
+}
+
+/** A gzipped page that tells itself apart from any other. */
+function makePage(mark: string): Buffer {
+  // random text: it stays about 8 KB gzipped, so a byte flipped from the end is in the page, not the header line
+  return zlib.gzipSync('<!DOCTYPE html><title>' + mark + '</title><p>' + crypto.randomBytes(6000).toString('base64') + '</p>');
+}
+
+/** GET / as the bytes that came (no decompression) and the encoding. */
+function getPage(url: string): Promise<{ status: number; encoding: string | undefined; body: Buffer }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: u.hostname, port: Number(u.port), path: '/', agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode || 0, encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -230,4 +252,70 @@ describe('Storage trash on the simulated ESP32 (espruino-sim counts it as the fl
     expect(JSON.parse(await (await fetch(dev.url + '/config')).text()).mqtt_server).toBe('broker.local');
     expect(compactedUnder()).toEqual([]);
   }, 60000);
+});
+
+describe('the web page over /update on the simulated ESP32', () => {
+  const OK_PAGE = 'OK (new web page in use: reload it)';
+  const flashed = makePage('flashed');
+  const first = makePage('first');
+  /** Storage as bytes (the simulator keeps binary strings). */
+  const file = (name: string): Buffer | undefined => {
+    const t = dev.storage.read(name);
+    return t === undefined ? undefined : Buffer.from(t, 'latin1');
+  };
+
+  beforeAll(async () => {
+    if (dev) await dev.stop();
+    if (dev) fs.rmSync(dev.storageDir, { recursive: true, force: true });
+    dev = await bootDevice({
+      files: { '.bootcde': fs.readFileSync(path.join(DIST, 'boot.js')), 'app-a.js': image('a'), 'index.html.gz': flashed },
+      board: { rapi_path: pair.gatewayPath },
+    });
+    const page = await getPage(dev.url);
+    expect(page.body.equals(flashed)).toBe(true);
+  });
+
+  test('a new page lands: 200, GET / serves its bytes gzipped at once, no restart; it stays after a reboot', async () => {
+    const boots = dev.bootCount;
+    const r = await upload(dev.url, pageFile(first));
+    expect(r).toEqual({ status: 200, text: OK_PAGE });
+    const page = await getPage(dev.url);
+    expect(page.status).toBe(200);
+    expect(page.encoding).toBe('gzip');
+    expect(page.body.equals(first)).toBe(true);
+    expect(dev.storage.read('web.cur')).toBe('index-b.html.gz');
+    expect(file('index.html.gz')!.equals(flashed)).toBe(true);
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(dev.bootCount).toBe(boots);
+    expect(await running()).toBe('app-a.js:a');
+    expect(dev.storage.read('ota.json')).toBe(undefined);
+    await dev.reboot();
+    expect((await getPage(dev.url)).body.equals(first)).toBe(true);
+  }, 30000);
+
+  test('a corrupt page (bad SHA-256) is refused: 400, the page before it still served', async () => {
+    const bin: Buffer = pageFile(makePage('corrupt'));
+    bin[bin.length - 200] ^= 0x20;
+    const r = await upload(dev.url, bin);
+    expect(r).toEqual({ status: 400, text: 'Error: SHA-256 mismatch: the web page is corrupt' });
+    const page = await getPage(dev.url);
+    expect(page.encoding).toBe('gzip');
+    expect(page.body.equals(first)).toBe(true);
+    expect(dev.storage.read('web.cur')).toBe('index-b.html.gz');
+    // the partial page went from the file not served
+    expect(dev.storage.read('index.html.gz')).toBe(undefined);
+  });
+
+  test('the next page takes index.html.gz again; an image update after it keeps the page', async () => {
+    const second = makePage('second');
+    expect(await upload(dev.url, pageFile(second))).toEqual({ status: 200, text: OK_PAGE });
+    expect(dev.storage.read('web.cur')).toBe(undefined);
+    expect(file('index.html.gz')!.equals(second)).toBe(true);
+    expect((await getPage(dev.url)).body.equals(second)).toBe(true);
+    expect(await upload(dev.url, imageFile(image('b')))).toEqual({ status: 200, text: 'OK' });
+    await waitRunning('app-b.js:b', 10000);
+    const page = await getPage(dev.url);
+    expect(page.encoding).toBe('gzip');
+    expect(page.body.equals(second)).toBe(true);
+  }, 30000);
 });

@@ -10,9 +10,13 @@ import { startGateway, TestGateway, waitFor, basicAuth } from '../helpers/gatewa
 import { RawConn, call } from '../helpers/http';
 import { WsTestClient } from '../helpers/ws-client';
 import { setImageSwitching } from '../../src/core/ota/slots';
-import { MAX_IMAGE, UPLOAD_IDLE_MS } from '../../src/http/update';
+import * as zlib from 'node:zlib';
+import * as crypto from 'node:crypto';
+import { MAX_IMAGE, MAX_PAGE, UPLOAD_IDLE_MS } from '../../src/http/update';
+import { setAssetSource } from '../../src/http/static';
+import { folderStorage } from '../../src/hal/node/storage';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { imageFile } = require('../../scripts/ota-image.js');
+const { imageFile, pageFile } = require('../../scripts/ota-image.js');
 
 const ROOT = path.join(__dirname, '../..');
 
@@ -41,6 +45,25 @@ function post(port: number, body: Buffer, type: string, headers: { [k: string]: 
     // in pieces, as a network delivers them
     for (let i = 0; i < body.length; i += 3000) req.write(body.subarray(i, i + 3000));
     req.end();
+  });
+}
+
+/** A gzipped page that tells itself apart from any other. */
+function makePage(mark: string): Buffer {
+  // random text: it stays about 8 KB gzipped, so a byte flipped from the end is in the page, not the header line
+  return zlib.gzipSync('<!DOCTYPE html><title>' + mark + '</title><p>' + crypto.randomBytes(6000).toString('base64') + '</p>');
+}
+
+/** GET / as the bytes that came (no decompression) and the encoding. */
+function getPage(port: number): Promise<{ status: number; encoding: string | undefined; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode || 0, encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -310,5 +333,125 @@ describe('/update with a password', () => {
     } finally {
       await tg.close();
     }
+  });
+});
+
+describe('the web page over /update (web.bin, OEVSE-WEB1) on the Node gateway', () => {
+  let tg: TestGateway;
+  const OK_PAGE = 'OK (new web page in use: reload it)';
+  beforeEach(async () => {
+    tg = await startGateway({ planning: false, services: false });
+    fs.writeFileSync(path.join(tg.dir, 'index.html.gz'), makePage('flashed'));
+  });
+  afterEach(async () => {
+    setImageSwitching(false);
+    setAssetSource(null);
+    await tg.close();
+  });
+  const stored = (name: string) => {
+    const p = path.join(tg.dir, name);
+    return fs.existsSync(p) ? fs.readFileSync(p) : null;
+  };
+
+  test("curl -F 'file=@web.bin': 200, GET / serves the new bytes gzipped, no restart; the next one goes back to index.html.gz", async () => {
+    // switching on, as on the device: a page must not switch images or restart either way
+    setImageSwitching(true);
+    const old = stored('index.html.gz')!;
+    const gz = makePage('new');
+    const bin = path.join(tmp, 'web.bin');
+    fs.writeFileSync(bin, pageFile(gz));
+    const r = await run('curl', ['-sS', '-w', '\n%{http_code}', '-F', 'file=@' + bin, tg.url + '/update']);
+    expect(r.stdout).toBe(OK_PAGE + '\n200');
+    expect(stored('index-b.html.gz')!.equals(gz)).toBe(true);
+    expect(stored('web.cur')!.toString()).toBe('index-b.html.gz');
+    expect(stored('index.html.gz')!.equals(old)).toBe(true); // the fallback stays
+    let page = await getPage(tg.port);
+    expect(page.status).toBe(200);
+    expect(page.encoding).toBe('gzip');
+    expect(page.body.equals(gz)).toBe(true);
+    // a second one: into index.html.gz, and web.cur erased names it
+    const gz2 = makePage('newer');
+    const m = multipart(pageFile(gz2), undefined, 'firmware');
+    expect(await post(tg.port, m.body, m.type)).toEqual({ status: 200, text: OK_PAGE });
+    expect(stored('web.cur')).toBe(null);
+    expect(stored('index.html.gz')!.equals(gz2)).toBe(true);
+    page = await getPage(tg.port);
+    expect(page.body.equals(gz2)).toBe(true);
+    expect(page.encoding).toBe('gzip');
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(tg.restarts).toEqual([]);
+    expect(stored('ota.json')).toBe(null);
+    expect(stored('app-b.js')).toBe(null);
+  });
+
+  test('a corrupt page (SHA-256): 400, the old page still served, the partial file erased, web.cur untouched', async () => {
+    const old = stored('index.html.gz')!;
+    const bin: Buffer = pageFile(makePage('bad'));
+    bin[bin.length - 100] ^= 1;
+    const m = multipart(bin);
+    const ws = new WsTestClient(tg.port);
+    await ws.nextText(1);
+    expect(await post(tg.port, m.body, m.type)).toEqual({ status: 400, text: 'Error: SHA-256 mismatch: the web page is corrupt' });
+    await ws.until(() => ws.texts().some((t) => t.ota === 'failed'), 'ota failed');
+    ws.destroy();
+    expect(stored('index-b.html.gz')).toBe(null);
+    expect(stored('web.cur')).toBe(null);
+    const page = await getPage(tg.port);
+    expect(page.encoding).toBe('gzip');
+    expect(page.body.equals(old)).toBe(true);
+  });
+
+  test('a short page and one too large: 400 / 413 with the reason, the old page kept', async () => {
+    const old = stored('index.html.gz')!;
+    const gz = makePage('short');
+    const good: Buffer = pageFile(gz);
+    const m = multipart(good.subarray(0, good.length - 10));
+    expect(await post(tg.port, m.body, m.type)).toEqual({ status: 400, text: 'Error: the upload is shorter than the web page header says (' + gz.length + ' bytes)' });
+    const head = 'OEVSE-WEB1 ' + (MAX_PAGE + 1) + ' ' + 'a'.repeat(64) + '\n';
+    const big = multipart(Buffer.concat([Buffer.from(head), Buffer.alloc(MAX_PAGE + 1)]));
+    expect(await post(tg.port, big.body, big.type)).toEqual({ status: 413, text: 'Error: web page of ' + (MAX_PAGE + 1) + ' bytes too large (room for ' + MAX_PAGE + ')' });
+    expect(stored('index-b.html.gz')).toBe(null);
+    expect((await getPage(tg.port)).body.equals(old)).toBe(true);
+  });
+
+  test('stored where the Node gateway serves the page from (its asset folder), not in the data folder', async () => {
+    const web = fs.mkdtempSync(path.join(tmp, 'web-'));
+    fs.writeFileSync(path.join(web, 'index.html.gz'), makePage('dist'));
+    setAssetSource(folderStorage(web));
+    const file = path.join(ROOT, 'dist/esp32/web.bin');
+    if (!fs.existsSync(file)) throw new Error('run npm run build first');
+    const m = multipart(fs.readFileSync(file), undefined, 'firmware');
+    expect(await post(tg.port, m.body, m.type)).toEqual({ status: 200, text: OK_PAGE });
+    const built = fs.readFileSync(path.join(ROOT, 'dist/web/index.html.gz'));
+    expect(fs.readFileSync(path.join(web, 'index-b.html.gz')).equals(built)).toBe(true);
+    expect(fs.readFileSync(path.join(web, 'web.cur'), 'latin1')).toBe('index-b.html.gz');
+    expect(stored('index-b.html.gz')).toBe(null);
+    expect((await getPage(tg.port)).body.equals(built)).toBe(true);
+  });
+
+  test('npm run ota sends the page, then the image, by default; --only web sends the page alone', async () => {
+    for (const f of ['dist/esp32/web.bin', 'dist/esp32/image.bin']) if (!fs.existsSync(path.join(ROOT, f))) throw new Error('run npm run build first');
+    const built = fs.readFileSync(path.join(ROOT, 'dist/web/index.html.gz'));
+    const both = await run('node', ['scripts/ota-upload.js', '--host', '127.0.0.1', '--port', String(tg.port)]);
+    expect(both.stdout).toBe('web.bin: 200 ' + OK_PAGE + '\nimage.bin: 200 OK (stored as app-b.js; a Node install updates with git/npm)\n');
+    expect(both.code).toBe(0);
+    expect(stored('index-b.html.gz')!.equals(built)).toBe(true);
+    expect(stored('app-b.js')!.equals(fs.readFileSync(path.join(ROOT, 'dist/esp32/image.js')))).toBe(true);
+    fs.rmSync(path.join(tg.dir, 'app-b.js'));
+    const web = await run('node', ['scripts/ota-upload.js', '--host', '127.0.0.1:' + tg.port, '--only', 'web']);
+    expect(web.stdout).toBe('200 ' + OK_PAGE + '\n');
+    expect(stored('index.html.gz')!.equals(built)).toBe(true);
+    expect(stored('web.cur')).toBe(null);
+    expect(stored('app-b.js')).toBe(null);
+    // a refused page stops before the image
+    const bad = path.join(tmp, 'bad-web.bin');
+    const b: Buffer = pageFile(makePage('bad'));
+    b[b.length - 1] ^= 4;
+    fs.writeFileSync(bad, b);
+    const no = await run('node', ['scripts/ota-upload.js', '--host', '127.0.0.1', '--port', String(tg.port), '--file', bad, '--file', 'dist/esp32/image.bin']);
+    expect(no.stdout).toBe('bad-web.bin: 400 Error: SHA-256 mismatch: the web page is corrupt\n');
+    expect(no.code).toBe(1);
+    expect(stored('app-b.js')).toBe(null);
+    expect((await run('node', ['scripts/ota-upload.js', '--host', 'x', '--only', 'ui'])).code).toBe(2);
   });
 });

@@ -2,7 +2,7 @@
 import { parseImageHead, toHex, MAX_IMAGE_HEAD } from '../../../src/core/ota/image';
 import * as crypto from 'node:crypto';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { imageFile } = require('../../../scripts/ota-image.js');
+const { imageFile, pageFile } = require('../../../scripts/ota-image.js');
 
 describe('image header', () => {
   test('the build tool writes what the device reads', () => {
@@ -13,6 +13,16 @@ describe('image header', () => {
     expect(h.length).toBe(body.length);
     expect(h.sha256).toBe(crypto.createHash('sha256').update(body).digest('hex'));
     expect(bin.subarray(h.headLength).equals(body)).toBe(true);
+  });
+
+  test('the page file (web.bin) is told apart from an image by its tag alone', () => {
+    const gz = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 0xff, 0x0a, 0x0d, 0x00]);
+    const bin: Buffer = pageFile(gz);
+    expect(bin.subarray(0, 11).toString('latin1')).toBe('OEVSE-WEB1 ');
+    const h: any = parseImageHead(bin.toString('latin1'));
+    expect(h).toEqual({ headLength: bin.length - gz.length, length: gz.length, sha256: crypto.createHash('sha256').update(gz).digest('hex'), page: true });
+    expect((parseImageHead(imageFile(gz).toString('latin1')) as any).page).toBe(false);
+    expect(parseImageHead('OEVSE-WEB2 5 ' + 'a'.repeat(64) + '\n')).toMatch(/not an OpenEVSE image/);
   });
 
   test('incomplete line: wait; too long without a newline: refuse', () => {

@@ -13,6 +13,7 @@ import { ControllerEmulator } from '../../src/emulator/controller';
 import { openPtyPair, PtyPair } from '../../src/emulator/pty';
 import { attachSerialPort, Closable } from '../../src/emulator/cli';
 import { nodeClock } from '../../src/hal/node/clock';
+import { deviceHttp } from '../helpers/device-http';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { bootDevice, IMAGE } = require('../espruino-sim');
@@ -28,25 +29,8 @@ let port = 0;
 const seen: URL[] = [];
 let reply: [number, string] = [200, 'ok'];
 
-async function until(what: string, pred: () => boolean | Promise<boolean>, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error('not within ' + ms + ' ms: ' + what + '\ndevice output:\n' + (dev ? dev.output().slice(-1500) : ''));
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function status(): Promise<any> {
-  const r = await fetch(dev.url + '/status');
-  expect(r.status).toBe(200);
-  return r.json();
-}
-
-async function post(p: string, body: any): Promise<number> {
-  const r = await fetch(dev.url + p, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  await r.text();
-  return r.status;
-}
+const { until, get, post } = deviceHttp(() => dev);
+const status = () => get('/status');
 
 beforeAll(async () => {
   expect(fs.existsSync(IMAGE)).toBe(true);

@@ -8,6 +8,7 @@ import { ControllerEmulator } from '../../src/emulator/controller';
 import { openPtyPair, PtyPair } from '../../src/emulator/pty';
 import { attachSerialPort, Closable } from '../../src/emulator/cli';
 import { nodeClock } from '../../src/hal/node/clock';
+import { deviceHttp } from '../helpers/device-http';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { bootDevice, IMAGE } = require('../espruino-sim');
@@ -22,19 +23,7 @@ let emuSide: Closable;
 let emu: ControllerEmulator;
 let dev: any;
 
-async function until(what: string, pred: () => boolean | Promise<boolean>, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error('not within ' + ms + ' ms: ' + what + '\ndevice output:\n' + (dev ? dev.output().slice(-1500) : ''));
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function getJson(p: string): Promise<any> {
-  const r = await fetch(dev.url + p);
-  expect(r.status).toBe(200);
-  return r.json();
-}
+const { until, get: getJson } = deviceHttp(() => dev);
 
 async function send(method: string, p: string, body: any): Promise<{ status: number; json: any }> {
   const r = await fetch(dev.url + p, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });

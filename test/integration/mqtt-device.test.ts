@@ -13,6 +13,7 @@ import { nodeClock } from '../../src/hal/node/clock';
 import { nodeNet } from '../../src/hal/node/net';
 import { MqttClient } from '../../src/services/mqtt/client';
 import { startBroker, TestBroker } from '../helpers/broker';
+import { deviceHttp } from '../helpers/device-http';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { bootDevice, IMAGE } = require('../espruino-sim');
@@ -41,25 +42,7 @@ const refused: string[] = [];
 let base = '';
 let announce = '';
 
-async function until(what: string, pred: () => boolean | Promise<boolean>, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error('not within ' + ms + ' ms: ' + what + '\ndevice output:\n' + (dev ? dev.output().slice(-1500) : ''));
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function get(p: string): Promise<any> {
-  const r = await fetch(dev.url + p);
-  expect(r.status).toBe(200);
-  return r.json();
-}
-
-async function post(p: string, body: any): Promise<number> {
-  const r = await fetch(dev.url + p, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  await r.text();
-  return r.status;
-}
+const { until, get, post } = deviceHttp(() => dev);
 
 function last(topic: string, from = 0): Msg | undefined {
   for (let i = msgs.length - 1; i >= from; i--) if (msgs[i].topic === topic) return msgs[i];

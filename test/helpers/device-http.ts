@@ -1,12 +1,46 @@
-// Waiting on, and talking HTTP to, an image booted in test/espruino-sim: the device tests share
-// these. `device()` gives the booted device (it may be replaced by a reboot); its output is shown
-// when a wait runs out.
+// The device tests' common parts: the built image booted in test/espruino-sim with its RAPI UART on
+// a pseudo-terminal to an emulated controller, and waiting on and talking HTTP to it.
+import { ControllerEmulator } from '../../src/emulator/controller';
+import { openPtyPair } from '../../src/emulator/pty';
+import { attachSerialPort } from '../../src/emulator/cli';
+import { nodeClock } from '../../src/hal/node/clock';
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { bootDevice } = require('../espruino-sim');
 
 interface Booted {
   url: string;
   output(): string;
 }
 
+export interface DeviceOnEmulator {
+  dev: any;
+  emu: ControllerEmulator;
+  /** Stops the device, then the controller and the pty. */
+  close(): Promise<void>;
+}
+
+/** The image on a powered emulated controller (fast timing). */
+export async function bootOnEmulator(): Promise<DeviceOnEmulator> {
+  const pair = await openPtyPair();
+  let toGateway: (b: string) => void = () => undefined;
+  const emu = new ControllerEmulator({ clock: nodeClock, timing: 'fast', write: (b) => toGateway(b) });
+  const emuSide = await attachSerialPort(emu, (s) => (toGateway = s || (() => undefined)), pair.emulatorPath);
+  emu.powerOn();
+  const close = async () => {
+    emu.powerOff();
+    await emuSide.close();
+    await pair.close();
+  };
+  try {
+    const dev = await bootDevice({ image: true, board: { rapi_path: pair.gatewayPath } });
+    return { dev, emu, close: async () => (await dev.stop(), await close()) };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** `device()` gives the booted device (a reboot may replace it); its output is shown when a wait runs out. */
 export function deviceHttp(device: () => Booted | undefined) {
   /** Resolves once `pred` holds; rejects after `ms` naming `what`, with the device's last output. */
   async function until(what: string, pred: () => boolean | Promise<boolean>, ms = 10000): Promise<void> {

@@ -9,20 +9,14 @@
 import * as http from 'node:http';
 import * as fs from 'fs';
 import { AddressInfo } from 'node:net';
-import { ControllerEmulator } from '../../src/emulator/controller';
-import { openPtyPair, PtyPair } from '../../src/emulator/pty';
-import { attachSerialPort, Closable } from '../../src/emulator/cli';
-import { nodeClock } from '../../src/hal/node/clock';
-import { deviceHttp } from '../helpers/device-http';
+import { bootOnEmulator, deviceHttp, DeviceOnEmulator } from '../helpers/device-http';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { bootDevice, IMAGE } = require('../espruino-sim');
+const { IMAGE } = require('../espruino-sim');
 
 jest.setTimeout(60000);
 
-let pair: PtyPair;
-let emuSide: Closable;
-let emu: ControllerEmulator;
+let board: DeviceOnEmulator | undefined;
 let dev: any;
 let server: http.Server;
 let port = 0;
@@ -41,19 +35,12 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   port = (server.address() as AddressInfo).port;
-  pair = await openPtyPair();
-  let toGateway: (b: string) => void = () => undefined;
-  emu = new ControllerEmulator({ clock: nodeClock, timing: 'fast', write: (b) => toGateway(b) });
-  emuSide = await attachSerialPort(emu, (s) => (toGateway = s || (() => undefined)), pair.emulatorPath);
-  emu.powerOn();
-  dev = await bootDevice({ image: true, board: { rapi_path: pair.gatewayPath } });
+  board = await bootOnEmulator();
+  dev = board.dev;
 });
 
 afterAll(async () => {
-  if (dev) await dev.stop();
-  emu.powerOff();
-  await emuSide.close();
-  await pair.close();
+  if (board) await board.close();
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
 });

@@ -7,16 +7,14 @@
 // (Memory is not simulated here: the JsVars are measured on the interpreter, bench:features.)
 import * as fs from 'fs';
 import { ControllerEmulator } from '../../src/emulator/controller';
-import { openPtyPair, PtyPair } from '../../src/emulator/pty';
-import { attachSerialPort, Closable } from '../../src/emulator/cli';
 import { nodeClock } from '../../src/hal/node/clock';
 import { nodeNet } from '../../src/hal/node/net';
 import { MqttClient } from '../../src/services/mqtt/client';
 import { startBroker, TestBroker } from '../helpers/broker';
-import { deviceHttp } from '../helpers/device-http';
+import { bootOnEmulator, deviceHttp, DeviceOnEmulator } from '../helpers/device-http';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { bootDevice, IMAGE } = require('../espruino-sim');
+const { IMAGE } = require('../espruino-sim');
 
 jest.setTimeout(60000);
 
@@ -29,8 +27,7 @@ interface Msg {
   retain: boolean;
 }
 
-let pair: PtyPair;
-let emuSide: Closable;
+let board: DeviceOnEmulator | undefined;
 let emu: ControllerEmulator;
 let dev: any;
 let broker: TestBroker;
@@ -68,21 +65,15 @@ beforeAll(async () => {
   watcher.onMessage = (topic, payload, retain) => msgs.push({ topic, payload, retain });
   watcher.subscribe('#');
   watcher.start();
-  pair = await openPtyPair();
-  let toGateway: (b: string) => void = () => undefined;
-  emu = new ControllerEmulator({ clock: nodeClock, timing: 'fast', write: (b) => toGateway(b) });
-  emuSide = await attachSerialPort(emu, (s) => (toGateway = s || (() => undefined)), pair.emulatorPath);
-  emu.powerOn();
-  dev = await bootDevice({ image: true, board: { rapi_path: pair.gatewayPath } });
+  board = await bootOnEmulator();
+  dev = board.dev;
+  emu = board.emu;
   await until('the watcher to connect', () => watcher.connected());
 });
 
 afterAll(async () => {
   if (watcher) watcher.stop();
-  if (dev) await dev.stop();
-  emu.powerOff();
-  await emuSide.close();
-  await pair.close();
+  if (board) await board.close();
   await broker.close();
 });
 

@@ -7,14 +7,10 @@
 // measured on the interpreter with scripts/bench-features.js.)
 import * as dgram from 'node:dgram';
 import * as fs from 'fs';
-import { ControllerEmulator } from '../../src/emulator/controller';
-import { openPtyPair, PtyPair } from '../../src/emulator/pty';
-import { attachSerialPort, Closable } from '../../src/emulator/cli';
-import { nodeClock } from '../../src/hal/node/clock';
-import { deviceHttp } from '../helpers/device-http';
+import { bootOnEmulator, deviceHttp, DeviceOnEmulator } from '../helpers/device-http';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { bootDevice, IMAGE } = require('../espruino-sim');
+const { IMAGE } = require('../espruino-sim');
 
 jest.setTimeout(60000);
 
@@ -22,9 +18,7 @@ const NTP_UNIX_S = 2208988800;
 /** The server's clock: 2031-06-15T10:00:00Z when the test starts, then running. */
 const SERVER_EPOCH = Date.UTC(2031, 5, 15, 10, 0, 0);
 
-let pair: PtyPair;
-let emuSide: Closable;
-let emu: ControllerEmulator;
+let board: DeviceOnEmulator | undefined;
 let dev: any;
 let server: dgram.Socket;
 let started = 0;
@@ -54,19 +48,12 @@ beforeAll(async () => {
     server.send(b, from.port, from.address);
   });
   await new Promise<void>((r) => server.bind(0, '127.0.0.1', () => r()));
-  pair = await openPtyPair();
-  let toGateway: (b: string) => void = () => undefined;
-  emu = new ControllerEmulator({ clock: nodeClock, timing: 'fast', write: (b) => toGateway(b) });
-  emuSide = await attachSerialPort(emu, (s) => (toGateway = s || (() => undefined)), pair.emulatorPath);
-  emu.powerOn();
-  dev = await bootDevice({ image: true, board: { rapi_path: pair.gatewayPath } });
+  board = await bootOnEmulator();
+  dev = board.dev;
 });
 
 afterAll(async () => {
-  if (dev) await dev.stop();
-  emu.powerOff();
-  await emuSide.close();
-  await pair.close();
+  if (board) await board.close();
   await new Promise<void>((r) => server.close(() => r()));
 });
 

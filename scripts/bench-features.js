@@ -5,13 +5,14 @@
 //   - the core alone: the image with `global.OEVSE_SKIP` naming every boot-time feature;
 //   - each boot-time feature (history, sntp, planning): the core with only that one left on;
 //   - each service turned on by POST /config (mqtt, emoncms, ohm, tesla): usage after minus before.
-// The WiFi manager cannot be measured here: the Linux build has no radio.
+//   - the WiFi manager, on a stand-in Wifi module (the Linux build has no radio): in access-point
+//     mode as on first boot, then with a network joined.
 //
 //   ESPRUINO=/path/to/espruino npm run bench:features [-- --image dist/esp32/image.js]
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { root, interpreter, boot } = require('./espruino-harness');
+const { root, interpreter, boot, WIFI_STANDIN } = require('./espruino-harness');
 
 const bin = interpreter();
 const ii = process.argv.indexOf('--image');
@@ -29,7 +30,8 @@ const SERVICES = {
 /** process.memory().usage through the REPL, one character at a time (the Linux build's stdin races). */
 async function usage(run) {
   const from = run.output().length;
-  for (const ch of 'print("USE",process.memory().usage)\n') {
+  // (less the stand-in radio module, which every run defines: see WIFI_STANDIN)
+  for (const ch of 'print("USE",process.memory().usage-E.getSizeOf(global.WIFI_STANDIN))\n') {
     run.app.stdin.write(ch);
     await sleep(20);
   }
@@ -41,9 +43,10 @@ async function usage(run) {
   throw new Error('no memory reading');
 }
 
-/** Boots the image with `skip` features left off; `config` (optional) turned on after. */
-async function measure(skip, config) {
-  const run = await boot(bin, 'global.OEVSE_SKIP=' + JSON.stringify(skip.join(',')) + ';' + image, { grow: 14000 });
+/** Boots the image with `skip` features left off; `config` (optional) turned on after; `wifi`: with the stand-in radio. */
+async function measure(skip, config, wifi) {
+  const prelude = WIFI_STANDIN + (wifi ? 'global.OEVSE_WIFI=global.WIFI_STANDIN;' : '');
+  const run = await boot(bin, prelude + 'global.OEVSE_SKIP=' + JSON.stringify(skip.join(',')) + ';' + image, { grow: 14000 });
   try {
     await sleep(3000);
     const before = await usage(run);
@@ -70,6 +73,11 @@ async function main() {
     const [a, b] = await measure(BOOT_FEATURES, SERVICES[f]);
     rows.push([f + ' (turned on, not connected)', b - a]);
   }
+  // first boot: the access point and the captive portal's DNS; then a network is chosen, joined,
+  // the access point goes off a moment later and mDNS answers for the station
+  const [ap, joined] = await measure(BOOT_FEATURES, { ssid: 'home', pass: 'secret123' }, true);
+  rows.push(['WiFi manager, access point + captive DNS', ap - core]);
+  rows.push(['WiFi manager, station joined + mDNS', joined - core]);
   console.log('command: ESPRUINO=' + bin + ' node scripts/bench-features.js' + (ii > 0 ? ' --image ' + imagePath : ''));
   console.log('image: ' + image.length + ' bytes from Storage');
   for (const [what, vars] of rows) console.log(('  ' + what).padEnd(40) + String(vars).padStart(6) + ' JsVars');

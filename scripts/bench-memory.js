@@ -7,6 +7,9 @@
 //   - during bursts of HTTP requests (4 at once, the router's cap): the highest usage seen by
 //     the requests themselves (/status free_heap is computed while the request is alive),
 //   - with MQTT connected to a broker on 127.0.0.1 (aedes, in this process), turned on by POST /config,
+//   - with --wifi, all of it with the WiFi manager on a stand-in Wifi module (the Linux build has no
+//     radio; scripts/espruino-harness.js WIFI_STANDIN): a network is joined right after boot, so the
+//     access point is off and mDNS answers; the stand-in's own vars are left out of every reading,
 //   - with --services, every other service on too: emoncms and Tesla against a stand-in HTTP server
 //     in this process (it answers input/post and the vehicle list and charge state; the usage is read
 //     once it saw both), OhmConnect turned on without a key (its host is fixed and unreachable
@@ -34,14 +37,14 @@
 // by what is free in the pool as it is: `--grow 8192` grows it first (a device with more RAM).
 //
 //   ESPRUINO=/path/to/espruino-4000 node scripts/bench-memory.js [--minutes 2] [--image dist/esp32/image.js]
-//       [--require mqtt[,planning...]] [--services] [--grow VARS] [--burst 0-4] [--sample SECONDS] [--verbose]
+//       [--require mqtt[,planning...]] [--services] [--wifi] [--grow VARS] [--burst 0-4] [--sample SECONDS] [--verbose]
 //   --minutes 60 is the issue's hour; readings then come every 2 minutes (--sample to change).
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const net = require('net');
 const crypto = require('crypto');
-const { root, interpreter, waitFor, boot } = require('./espruino-harness');
+const { root, interpreter, waitFor, boot, WIFI_STANDIN } = require('./espruino-harness');
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -60,6 +63,7 @@ const burst = Number(opt('burst', 4));
 const grow = Number(opt('grow', 0));
 const verbose = argv.includes('--verbose');
 const services = argv.includes('--services');
+const wifi = argv.includes('--wifi');
 if (!(minutes > 0) || !(sampleS > 0) || !(grow >= 0) || !(burst >= 0 && burst <= 4)) {
   console.error('usage: ESPRUINO=... node scripts/bench-memory.js [--minutes N] [--image FILE] [--require mqtt] [--grow VARS] [--burst 0-4] [--sample S] [--verbose]');
   process.exit(2);
@@ -213,7 +217,8 @@ async function startBroker() {
 async function main() {
   // the web UI page in Storage, as the flash procedure writes it
   const page = fs.readFileSync(path.join(root, 'dist/web/index.html.gz'));
-  run = await boot(bin, image, { grow, files: { 'index.html.gz': page.toString('latin1') } });
+  const prelude = wifi ? WIFI_STANDIN + 'global.OEVSE_WIFI=global.WIFI_STANDIN;' : '';
+  run = await boot(bin, prelude + image, { grow, files: { 'index.html.gz': page.toString('latin1') } });
   const app = run.app;
   const out = () => run.output();
   const url = run.url;
@@ -246,6 +251,7 @@ async function main() {
   }
   let total = 0;
   let block = 0;
+  let standInVars = 0;
   /**
    * process.memory().usage through the REPL (\x10: no echo of the command line); with `full`
    * also the pool's size and the error flags (E.getErrorFlags() clears them).
@@ -253,7 +259,9 @@ async function main() {
   async function memory(full) {
     if (exited) throw new Error(exited);
     const tag = 'M' + ++asked;
-    const what = full ? 'JSON.stringify([process.memory(),E.getErrorFlags()])' : 'process.memory().usage';
+    // (less the stand-in radio's own vars: 0 without --wifi)
+    const standIn = wifi ? 'E.getSizeOf(global.WIFI_STANDIN)' : '0';
+    const what = full ? 'JSON.stringify([process.memory(),E.getErrorFlags(),' + standIn + '])' : 'process.memory().usage-' + standIn;
     const wait = waitFor(out, new RegExp('\\b' + tag + ' (\\[[^\\n]*\\]|\\d+)\\r?\\n'), 30000, 'memory reading ' + tag);
     await type('\x10print("' + tag + '",' + what + ')\n');
     const got = (await wait)[1];
@@ -265,11 +273,13 @@ async function main() {
     r[1].forEach((f) => errorFlags.add(f));
     total = r[0].total;
     block = r[0].blocksize;
+    standInVars = r[2];
+    r[0].usage -= r[2];
     note('reading ' + tag + ': ' + r[0].usage + ' of ' + total + (r[1].length ? ' flags ' + r[1] : ''));
     return r[0].usage;
   }
   /** Vars in use while a /status request was answered (its free_heap, in bytes). */
-  const usedBy = (doc) => total - Math.round(doc.free_heap / block);
+  const usedBy = (doc) => total - Math.round(doc.free_heap / block) - standInVars;
   /** GET `p` as JSON; null when busy (503); a failure (and null) when it does not answer. */
   async function getJson(p, what) {
     try {
@@ -311,7 +321,20 @@ async function main() {
 
   // the monitor's boot queries and the first slow poll are done by then
   await waitFor(out, /memory: \d+\/\d+ vars used/, 30000, "the image's memory line");
-  await reading('after boot, idle', true);
+  if (wifi) {
+    // a network chosen on the setup page: joined, and the access point off a moment later
+    await postJson(url + '/config', { ssid: 'bench', pass: 'bench-pass' });
+    const until = Date.now() + 20000;
+    let st = {};
+    while (Date.now() < until && !(st.wifi_client_connected === 1 && st.mode === 'STA')) {
+      await sleep(500);
+      st = (await getJson('/status', 'GET /status (joining)')) || {};
+    }
+    if (st.mode !== 'STA') return finish('WiFi: the stand-in network was not joined in 20 s (mode ' + st.mode + ')');
+    console.log('WiFi (stand-in radio): joined, mode ' + st.mode + ', ' + st.ipaddress);
+    await sleep(2000);
+  }
+  await reading('after boot, idle' + (wifi ? ' (WiFi joined)' : ''), true);
   const idle0 = rows[0][1];
   if (grow && total < grow) console.log('note: --grow ' + grow + ' asked, the pool is ' + total + ' (a fixed pool does not grow)');
   await features('after boot');
@@ -511,7 +534,7 @@ async function main() {
   /** Prints the table and the verdicts; returns how many things failed. */
   function report(stopped) {
     const o = (name, v) => (v ? ' --' + name + ' ' + v : '');
-    console.log('command: ESPRUINO=' + bin + ' node scripts/bench-memory.js --minutes ' + minutes + ' --image ' + imagePath + o('require', required.join(',')) + o('grow', grow) + o('burst', burst !== 4 && String(burst)) + o('sample', argv.includes('--sample') && sampleS) + (services ? ' --services' : ''));
+    console.log('command: ESPRUINO=' + bin + ' node scripts/bench-memory.js --minutes ' + minutes + ' --image ' + imagePath + o('require', required.join(',')) + o('grow', grow) + o('burst', burst !== 4 && String(burst)) + o('sample', argv.includes('--sample') && sampleS) + (services ? ' --services' : '') + (wifi ? ' --wifi' : ''));
     console.log('interpreter: ' + bin + '; pool ' + total + ' vars of ' + block + ' bytes; image ' + image.length + ' bytes, from Storage');
     console.log('features per phase (running | features_off):');
     for (const [p, on, off] of phases) console.log('  ' + p.padEnd(20) + on.padEnd(28) + ' | ' + off);

@@ -11,6 +11,17 @@ const net = require('net');
 
 const root = path.join(__dirname, '..');
 
+/**
+ * A stand-in for the ESP32's Wifi module (the Linux build has none): it answers at once as a radio
+ * would when all goes well: defined as global WIFI_STANDIN, handed to the image as global OEVSE_WIFI
+ * (src/hal/espruino/hal.ts). Its own JsVars: E.getSizeOf(global.WIFI_STANDIN).
+ */
+const WIFI_STANDIN =
+  'global.WIFI_STANDIN={connect:function(s,o,cb){var w=this;setTimeout(function(){w.ip="192.168.1.50";cb()},10)},' +
+  'disconnect:function(){},startAP:function(s,o,cb){setTimeout(cb,10)},stopAP:function(){},setHostname:function(){},' +
+  'scan:function(cb){setTimeout(function(){cb([])},10)},getIP:function(){return{ip:this.ip||"0.0.0.0"}},' +
+  'getAPIP:function(){return{ip:"192.168.4.1"}},getStatus:function(){return{rssi:-60}},on:function(){}};';
+
 /** The interpreter named by ESPRUINO, or exit with how to get one. */
 function interpreter() {
   const bin = process.env.ESPRUINO;
@@ -137,4 +148,4 @@ async function boot(bin, image, opts) {
   }
 }
 
-module.exports = { root, interpreter, freePort, waitFor, boot };
+module.exports = { root, interpreter, freePort, waitFor, boot, WIFI_STANDIN };

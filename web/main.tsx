@@ -55,8 +55,10 @@ function App() {
   var st = useStatus();
   var parts = useHash().replace(/^#\/?/, '').split('/');
   var screen = parts[0];
-  // first run: a gateway in access-point mode starts on the WiFi setup
-  if (!screen && st.mode === 'AP' && !sessionStorage.getItem('skipSetup')) screen = 'setup';
+  // a gateway without a network starts on the WiFi setup: first run (access point only), or the
+  // access point opened again because the known network cannot be reached (the captive portal's case)
+  var captive = st.mode === 'AP' || (st.mode === 'STA+AP' && !st.wifi_client_connected);
+  if (!screen && captive && !sessionStorage.getItem('skipSetup')) screen = 'setup';
   return (
     <Fragment>
       <header>

@@ -655,3 +655,18 @@ test('access-point mode starts on the WiFi setup', async () => {
   await waitFor(() => gw.gateway.config.get('wizard_passed') === true, 'wizard_passed');
   delete gw.gateway.external.mode;
 });
+
+test('the access point opened again for an unreachable network starts on the setup; joined, on the charger', async () => {
+  gw.gateway.external.mode = 'STA+AP';
+  gw.gateway.external.wifi_client_connected = 0;
+  await page.goto(gw.url + '/');
+  await page.locator('#f-ssid').waitFor();
+  // the station joined (the access point stays up a moment longer): the status screen
+  gw.gateway.external.wifi_client_connected = 1;
+  await page.goto('about:blank');
+  await page.goto(gw.url + '/');
+  await hasText('.state', /^(?!Connecting)./);
+  expect(await page.locator('#f-ssid').count()).toBe(0);
+  delete gw.gateway.external.mode;
+  delete gw.gateway.external.wifi_client_connected;
+});

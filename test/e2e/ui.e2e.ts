@@ -547,11 +547,21 @@ test('system: firmware upload with its progress and result, a wrong file refused
   await fileChoosers[0].setFiles({ name: 'image.bin', mimeType: 'application/octet-stream', buffer: image });
   await page.keyboard.press('Tab');
   expect(await page.evaluate(() => document.activeElement!.id)).toBe('upload');
-  await page.keyboard.press('Enter');
-  await hasText('#fw-msg', /^Done: /);
+  // sent at a WiFi-like pace (the 160 KB in ~2 s) rather than loopback's, so the bar has steps to show
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 80 * 1024 });
+  try {
+    await page.keyboard.press('Enter');
+    await hasText('#fw-msg', /^Done: /);
+  } finally {
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await cdp.detach();
+  }
   const seen: number[] = await page.evaluate(() => (window as any).seen);
   expect(seen[seen.length - 1]).toBe(100);
   expect(seen).toEqual([...seen].sort((a, b) => a - b)); // never backwards
+  expect(seen.filter((v) => v > 0 && v < 100).length).toBeGreaterThanOrEqual(2); // steps on the way
   expect(await page.locator('#fw-progress').evaluate((b: HTMLProgressElement) => b.value)).toBe(100);
   await shoot('system-update');
 });

@@ -433,7 +433,7 @@ function Timers() {
             <option value="active">Start</option>
             <option value="disabled">Stop</option>
           </select>
-          <input id="timer-time" type="time" aria-label="Time" required value={time[0]} onInput={(e) => time[1]((e.target as HTMLInputElement).value)} />
+          <input id="timer-time" type="time" aria-label="Time" required aria-invalid={err[0] ? 'true' : undefined} aria-describedby="timer-err" value={time[0]} onInput={(e) => time[1]((e.target as HTMLInputElement).value)} />
         </div>
         <div class="days" role="group" aria-label="Days">
           {DAYS.map((d) => (
@@ -457,10 +457,10 @@ function Timers() {
         <p class="hint">Delay timer: charge every day only between</p>
         <div class="row">
           <label>
-            <input id="delay-start" aria-label="Delay timer start" type="time" value={d1[0]} onInput={(e) => d1[1]((e.target as HTMLInputElement).value)} />
+            <input id="delay-start" aria-invalid={derr[0] ? 'true' : undefined} aria-describedby="delay-err" aria-label="Delay timer start" type="time" value={d1[0]} onInput={(e) => d1[1]((e.target as HTMLInputElement).value)} />
           </label>
           <label>
-            and <input id="delay-stop" aria-label="Delay timer stop" type="time" value={d2[0]} onInput={(e) => d2[1]((e.target as HTMLInputElement).value)} />
+            and <input id="delay-stop" aria-invalid={derr[0] ? 'true' : undefined} aria-describedby="delay-err" aria-label="Delay timer stop" type="time" value={d2[0]} onInput={(e) => d2[1]((e.target as HTMLInputElement).value)} />
           </label>
           <button id="delay-set">Set</button>
         </div>

@@ -325,6 +325,9 @@ test('timers: add one, list it, the next event, delete it; the delay timer makes
   for (const d of ['tuesday', 'wednesday', 'thursday', 'friday', 'saturday']) await page.uncheck('#timer-add input[name=' + d + ']');
   await page.click('#timer-save');
   await hasText('#timer-err', /at least one day/);
+  // tied to the field, as screen readers announce it
+  expect(await page.getAttribute('#timer-time', 'aria-describedby')).toBe('timer-err');
+  expect(await page.getAttribute('#timer-time', 'aria-invalid')).toBe('true');
 });
 
 test('settings: every section; a setting saved and read back; errors by their fields', async () => {

@@ -563,6 +563,10 @@ async function main() {
       .filter((l) => TROUBLE.test(l) && !/^>?M\d+ /.test(l));
     if (bad.length || errorFlags.size || exited) {
       console.log('FAIL: interpreter trouble' + (errorFlags.size ? ' (error flags ' + [...errorFlags].join(',') + ')' : '') + (exited ? ' (' + exited + ')' : '') + ':\n  ' + bad.slice(0, 20).join('\n  '));
+      // what it said last, e.g. the image restarting to compact a full Storage (a restart ends the
+      // Linux build: its 256 KB of fake flash fills with the data files' trash in ~20 minutes of
+      // this activity; build it with a bigger 'flash' in boards/LINUX.py for long runs)
+      if (exited) console.log('  last output: ' + JSON.stringify(out().replace(/>?M\d+ [^\n]*\n/g, '').slice(-300)));
       failed++;
     } else console.log('interpreter: no LOW_MEMORY, OUT OF MEMORY or Uncaught; no error flags');
     if (verbose) console.error('--- interpreter output ---\n' + out().replace(/M\d+ [^\n]*\n/g, ''));

@@ -564,8 +564,7 @@ async function main() {
     if (bad.length || errorFlags.size || exited) {
       console.log('FAIL: interpreter trouble' + (errorFlags.size ? ' (error flags ' + [...errorFlags].join(',') + ')' : '') + (exited ? ' (' + exited + ')' : '') + ':\n  ' + bad.slice(0, 20).join('\n  '));
       // what it said last, e.g. the image restarting to compact a full Storage (a restart ends the
-      // Linux build: its 256 KB of fake flash fills with the data files' trash in ~20 minutes of
-      // this activity; build it with a bigger 'flash' in boards/LINUX.py for long runs)
+      // Linux build, whose fake flash is 256 KB: README, "Memory on the device")
       if (exited) console.log('  last output: ' + JSON.stringify(out().replace(/>?M\d+ [^\n]*\n/g, '').slice(-300)));
       failed++;
     } else console.log('interpreter: no LOW_MEMORY, OUT OF MEMORY or Uncaught; no error flags');

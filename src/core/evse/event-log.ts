@@ -4,10 +4,13 @@
 //     time(epoch s),type(i|n|w),managerState(a|d),evseState,evseFlags,pilot,energy,elapsed,
 //     temperature,temperatureMax,divertMode,shaper          (a temperature may be empty = false)
 // Writing block N+blocks reuses N's file, which drops the oldest block. No index file: the blocks
-// present are found at boot by reading each file's header. The device keeps no entry in RAM;
-// an append rewrites one file of at most perBlock lines (~3 KB at 50), a few times a day.
-// A power cut while a block is written may lose that block's newest line(s); lines that do not
-// parse are skipped, a block whose header is torn is left out.
+// present are found at boot by reading each file's header. The device keeps no entry in RAM.
+// A block's file is made at its full size when the block starts (the rest erased, 0xFF on flash)
+// and each entry is written into the erased part: an append leaves no trash in Storage. (Rewriting
+// the file for each entry left ~550 bytes of trash per entry on the interpreter, and Storage filled
+// until the device restarted to compact it.) A power cut while an entry is written may lose that
+// entry; a line that does not parse is skipped, the next entry starts a new block, and a block
+// whose header is torn is left out.
 import type { Clock, Storage } from '../../hal/types';
 import { isError } from './states';
 
@@ -32,11 +35,23 @@ export interface EventEntry {
   shaper: number;
 }
 
+/** Where a block file's written part ends: its first erased (0xFF) byte, or its end. */
+function written(text: string): number {
+  var n = text.indexOf('\xFF');
+  return n < 0 ? text.length : n;
+}
+
+/** Room per entry in a block's file (a line is ~50 bytes; a longer one starts the next block). */
+var ENTRY_BYTES = 96;
+
 export class EventLog {
   /** Lowest and highest block present (-1 when empty). */
   min = -1;
   max = -1;
+  /** Entries in block `max`, where its written part ends, and its file's size. */
   count = 0;
+  end = 0;
+  size = 0;
   perBlock: number;
   blocks: number;
 
@@ -58,7 +73,11 @@ export class EventLog {
     if (this.max >= 0 && this.min < this.max - this.blocks + 1) this.min = this.max - this.blocks + 1;
     if (this.max >= 0) {
       var text = storage.read('elog' + (this.max % this.blocks)) || '';
-      for (var i = text.indexOf('\n'); i >= 0 && i < text.length - 1; i = text.indexOf('\n', i + 1)) this.count++;
+      this.size = text.length;
+      this.end = written(text);
+      for (var i = text.indexOf('\n'); i >= 0 && i < this.end - 1; i = text.indexOf('\n', i + 1)) this.count++;
+      // an entry cut by a power cut: the next one goes to a new block rather than after the piece
+      if (text.charAt(this.end - 1) !== '\n') this.count = this.perBlock;
     }
   }
 
@@ -86,24 +105,24 @@ EventLog.prototype.add = function (this: EventLog, e: EventEntry): void {
     ',' +
     [st, e.evseFlags, e.pilot, e.energy, e.elapsed, e.temperature === false ? '' : e.temperature, e.temperatureMax === false ? '' : e.temperatureMax, e.divertMode, e.shaper].join(',') +
     '\n';
-  var name: string;
-  var text: string;
-  if (this.max < 0 || this.count >= this.perBlock) {
+  var at = this.end;
+  if (this.max < 0 || this.count >= this.perBlock || at + line.length > this.size) {
     this.max++;
     if (this.min < 0) this.min = this.max;
     if (this.max - this.min >= this.blocks) this.min = this.max - this.blocks + 1;
-    name = 'elog' + (this.max % this.blocks);
-    text = '#' + this.max + '\n' + line;
+    line = '#' + this.max + '\n' + line;
+    at = 0;
     this.count = 0;
-  } else {
-    name = 'elog' + (this.max % this.blocks);
-    text = (this.storage.read(name) || '#' + this.max + '\n') + line;
+    this.size = 16 + this.perBlock * ENTRY_BYTES;
   }
   this.count++;
   try {
-    this.storage.write(name, text);
+    this.storage.write('elog' + (this.max % this.blocks), line, at, this.size);
+    this.end = at + line.length;
   } catch (err) {
-    // a full flash must not stop the gateway; the entry is lost
+    // A full flash must not stop the gateway: the entry is lost, and the next one starts a new
+    // block (this one may now hold part of a line where the next would go).
+    this.count = this.perBlock;
   }
 };
 
@@ -114,8 +133,8 @@ EventLog.prototype.range = function (this: EventLog): any {
 EventLog.prototype.block = function (this: EventLog, i: number): any[] | null {
   if (this.max < 0 && i === 0) return [];
   if (!(i >= this.min && i <= this.max) || i % 1 !== 0) return null;
-  var slot = i % this.blocks;
-  var lines = (this.storage.read('elog' + slot) || '').split('\n');
+  var text = this.storage.read('elog' + (i % this.blocks)) || '';
+  var lines = text.substr(0, written(text)).split('\n');
   // the slot holds another block, or its header is torn (as in the constructor)
   var h = lines.length > 1 && lines[0].charAt(0) === '#' ? lines[0].substr(1) : '';
   if (!/^[0-9]+$/.test(h) || parseInt(h, 10) !== i) return null;

@@ -68,4 +68,35 @@ describe('EventLog', () => {
     expect(Object.keys(st.files)).toHaveLength(3);
     for (const k of Object.keys(st.files)) expect(st.files[k].split('\n').length).toBeLessThanOrEqual(7);
   });
+
+  test('an entry is written into its block file, not the file written again (no trash in Storage)', () => {
+    const clock = new FakeClock(Date.parse('2026-06-10T12:00:00Z'));
+    const st = new MemStorage();
+    const sizes: number[] = [];
+    const written: number[] = [];
+    const write = st.write.bind(st);
+    st.write = (name: string, data: string, offset?: number, total?: number) => {
+      written.push(data.length);
+      write(name, data, offset, total);
+      sizes.push(st.files[name].length);
+    };
+    const log = new EventLog(st, clock, { perBlock: 5, blocks: 3 });
+    for (let i = 0; i < 5; i++) log.add(entry(3, { elapsed: i }));
+    // one file made at its full size, then one line at a time into it
+    expect(new Set(sizes).size).toBe(1);
+    expect(Math.max(...written.slice(1))).toBeLessThan(80);
+    expect(log.block(0)!.map((e) => e.elapsed)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  test('a block file of the earlier layout (written whole, no erased part) is read, and the next entry starts a new block', () => {
+    const clock = new FakeClock(Date.parse('2026-06-10T12:00:00Z'));
+    const st = new MemStorage();
+    st.files.elog0 = '#0\n1781092800,i,a,3,256,32,1234.5,60,25.5,30,1,0\n';
+    const log = new EventLog(st, clock, { perBlock: 5, blocks: 3 });
+    expect(log.range()).toEqual({ min: 0, max: 0 });
+    log.add(entry(2, { elapsed: 7 }));
+    expect(log.range()).toEqual({ min: 0, max: 1 });
+    expect(log.block(0)!.map((e) => e.evseState)).toEqual([3]);
+    expect(log.block(1)!.map((e) => e.elapsed)).toEqual([7]);
+  });
 });

@@ -8,14 +8,25 @@ export class MemStorage implements Storage {
   read(name: string): string | undefined {
     return this.files[name];
   }
-  write(name: string, data: string): void {
+  /**
+   * With `offset`, as Espruino's Storage: offset 0 makes the file `total` bytes long (erased: 0xFF
+   * after the data), a later offset writes into the file's erased bytes only. A torn write keeps
+   * the first half of `data`.
+   */
+  write(name: string, data: string, offset?: number, total?: number): void {
     this.writes++;
-    if (this.tearNext) {
-      this.tearNext = false;
-      this.files[name] = data.substr(0, data.length >> 1);
-      throw new Error('power cut');
+    const tear = this.tearNext;
+    this.tearNext = false;
+    const put = tear ? data.substr(0, data.length >> 1) : data;
+    if (!offset) {
+      this.files[name] = offset === 0 && total ? put + '\xFF'.repeat(Math.max(0, total - put.length)) : put;
+    } else {
+      const f = this.files[name];
+      if (f === undefined || offset + data.length > f.length) throw new Error('write outside ' + name);
+      if (!/^\xFF*$/.test(f.substr(offset, data.length))) throw new Error('write over written bytes of ' + name);
+      this.files[name] = f.substr(0, offset) + put + f.substr(offset + put.length);
     }
-    this.files[name] = data;
+    if (tear) throw new Error('power cut');
   }
   erase(name: string): void {
     delete this.files[name];

@@ -6,6 +6,7 @@
 //   - with one /ws client connected,
 //   - during bursts of HTTP requests (4 at once, the router's cap): the highest usage seen by
 //     the requests themselves (/status free_heap is computed while the request is alive),
+//   - after two 2 MB uploads the gateway refuses (POST /config: 413, /update: 500 here),
 //   - with MQTT connected to a broker on 127.0.0.1 (aedes, in this process), turned on by POST /config,
 //   - with --wifi, all of it with the WiFi manager on a stand-in Wifi module (the Linux build has no
 //     radio; scripts/espruino-harness.js WIFI_STANDIN): a network is joined right after boot, so the
@@ -374,6 +375,22 @@ async function main() {
   // requests that failed in the burst: go on only if the gateway still answers
   if (failures.length && !(await getJson('/status', 'GET /status after the failed burst'))) return finish('the gateway stopped answering after the HTTP burst');
   await reading(burst ? 'after the burst (+ /ws)' : 'after that request (+ /ws)');
+
+  // Bodies the gateway refuses without reading them (413 for /config, /update without the OTA
+  // loader in this harness): they must be dropped as they come, not kept (2 MB each ran the
+  // interpreter out of memory before util.ts dropBody)
+  const junk = Buffer.alloc(2 * 1024 * 1024);
+  for (const p of ['/config', '/update']) {
+    try {
+      const r = await get(url + p, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: junk, signal: AbortSignal.timeout(120000) });
+      await r.text();
+      if (r.status < 400) fail('POST ' + p + ' of 2 MB of zeros: HTTP ' + r.status + ', a refusal was expected');
+    } catch (e) {
+      fail('POST ' + p + ' of 2 MB of zeros: ' + e.message);
+    }
+  }
+  if (!(await getJson('/status', 'GET /status after the refused uploads'))) return finish('the gateway stopped answering after two refused 2 MB uploads');
+  await reading('after two refused 2 MB uploads (+ /ws)');
 
   /** Settings changed through POST /config, as the web UI does; false (and a failure) if refused. */
   const postConfig = async (cfg) => {

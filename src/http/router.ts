@@ -2,7 +2,7 @@
 // then one switch to the handler files (a function per route would cost JsVars on the device
 // for every route, all the time).
 import { HttpRequest, HttpResponse } from '../hal/types';
-import { parseQuery, sendJson, sendFeatureOff } from './util';
+import { parseQuery, sendJson, sendFeatureOff, dropBody } from './util';
 import { Ctx, allow } from './context';
 import { find, inList } from '../core/text';
 import { handleRapi } from './rapi';
@@ -33,6 +33,7 @@ export function createRouter(gw: Gateway) {
   return function (req: HttpRequest, res: HttpResponse) {
     var h = req.headers;
     if (active >= (gw.opts.maxRequests || MAX_REQUESTS)) {
+      dropBody(req);
       sendJson(res, 503, { msg: 'Too many requests' });
       return;
     }
@@ -40,6 +41,7 @@ export function createRouter(gw: Gateway) {
     // cannot be entered on a device that is not set up yet)
     var verdict = gw.wifi && gw.wifi.apOnly() ? 'ok' : gw.auth.check(h['authorization'], gw.config.get('www_username'), gw.config.get('www_password'));
     if (verdict !== 'ok') {
+      dropBody(req);
       if (verdict === 'locked') sendJson(res, 429, { msg: 'locked' });
       else {
         res.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Basic realm="' + gw.config.get('hostname') + '"' });
@@ -52,6 +54,7 @@ export function createRouter(gw: Gateway) {
     var path = q < 0 ? url : url.substr(0, q);
     // Paths are names, not files: anything that looks like a way around that is simply unknown.
     if (path.charAt(0) !== '/' || find(path, '..') >= 0 || find(path, '//') >= 0 || path.indexOf('%') >= 0 || path.indexOf('\\') >= 0) {
+      dropBody(req);
       sendJson(res, 404, { msg: 'Not found' });
       return;
     }
@@ -66,6 +69,7 @@ export function createRouter(gw: Gateway) {
     }
     var length = parseInt(h['content-length'] || '0', 10);
     if (length > MAX_BODY) {
+      dropBody(req);
       sendJson(res, 413, { msg: 'Request body too large' });
       return;
     }

@@ -10,13 +10,15 @@
 // file not served, checked alike, then served in place of the old one (static.ts says how the
 // switch survives a power cut) — no restart, on both hosts (on Node into the folder it is served
 // from). Only the tag in the header line tells the two apart.
-// The router hands requests for /update here before its 8 KB body limit applies.
+// The router hands requests for /update here before its 8 KB body limit applies. A refusal drops
+// the body as it comes (util.ts dropBody): on the device it would otherwise pile up in RAM.
 import { HttpRequest, HttpResponse, Storage } from '../hal/types';
 import { MultipartReader, multipartReader, boundaryOf } from '../core/ota/multipart';
 import { parseImageHead, toHex, ImageHead } from '../core/ota/image';
 import { readOtaState, spareSlot, switchTo, imageSwitching, updateRefusal } from '../core/ota/slots';
 import { assetSource, PAGE, PAGE_B, PAGE_CUR } from './static';
 import { find } from '../core/text';
+import { dropBody } from './util';
 import type { Gateway } from '../app';
 
 /** The largest image accepted: Storage (896 KB on the ESP32) holds two, the web UI and the data. */
@@ -52,14 +54,17 @@ export function handleUpdate(gw: Gateway, req: HttpRequest, res: HttpResponse): 
     return;
   }
   if (req.method !== 'POST') {
+    dropBody(req);
     sendText(res, 405, 'Error: use GET or POST');
     return;
   }
   if (running) {
+    dropBody(req);
     sendText(res, 409, 'Error: another update is in progress');
     return;
   }
   if (updateRefusal()) {
+    dropBody(req);
     sendText(res, 500, 'Error: ' + updateRefusal());
     return;
   }
@@ -68,6 +73,7 @@ export function handleUpdate(gw: Gateway, req: HttpRequest, res: HttpResponse): 
   if (find(type, 'multipart/') >= 0) {
     boundary = boundaryOf(req.headers['content-type']);
     if (!boundary) {
+      dropBody(req);
       sendText(res, 400, 'Error: multipart upload without a boundary');
       return;
     }
@@ -75,6 +81,7 @@ export function handleUpdate(gw: Gateway, req: HttpRequest, res: HttpResponse): 
   var cl = req.headers['content-length'];
   var total = cl ? parseInt(cl, 10) : -1;
   if (total > MAX_IMAGE + 4096) {
+    dropBody(req);
     sendText(res, 413, 'Error: upload too large (' + total + ' bytes; an image may have ' + MAX_IMAGE + ')');
     return;
   }

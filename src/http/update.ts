@@ -47,6 +47,12 @@ function sendText(res: HttpResponse, code: number, text: string) {
   res.end(text);
 }
 
+/** An upload refused before it starts: the answer, and its body dropped as it comes (util.ts). */
+function refuse(req: HttpRequest, res: HttpResponse, code: number, text: string) {
+  dropBody(req);
+  sendText(res, code, text);
+}
+
 export function handleUpdate(gw: Gateway, req: HttpRequest, res: HttpResponse): void {
   if (req.method === 'GET') {
     res.writeHead(200, { 'Content-Type': 'text/html' });
@@ -54,18 +60,15 @@ export function handleUpdate(gw: Gateway, req: HttpRequest, res: HttpResponse): 
     return;
   }
   if (req.method !== 'POST') {
-    dropBody(req);
-    sendText(res, 405, 'Error: use GET or POST');
+    refuse(req, res, 405, 'Error: use GET or POST');
     return;
   }
   if (running) {
-    dropBody(req);
-    sendText(res, 409, 'Error: another update is in progress');
+    refuse(req, res, 409, 'Error: another update is in progress');
     return;
   }
   if (updateRefusal()) {
-    dropBody(req);
-    sendText(res, 500, 'Error: ' + updateRefusal());
+    refuse(req, res, 500, 'Error: ' + updateRefusal());
     return;
   }
   var type = (req.headers['content-type'] || '').toLowerCase();
@@ -73,16 +76,14 @@ export function handleUpdate(gw: Gateway, req: HttpRequest, res: HttpResponse): 
   if (find(type, 'multipart/') >= 0) {
     boundary = boundaryOf(req.headers['content-type']);
     if (!boundary) {
-      dropBody(req);
-      sendText(res, 400, 'Error: multipart upload without a boundary');
+      refuse(req, res, 400, 'Error: multipart upload without a boundary');
       return;
     }
   }
   var cl = req.headers['content-length'];
   var total = cl ? parseInt(cl, 10) : -1;
   if (total > MAX_IMAGE + 4096) {
-    dropBody(req);
-    sendText(res, 413, 'Error: upload too large (' + total + ' bytes; an image may have ' + MAX_IMAGE + ')');
+    refuse(req, res, 413, 'Error: upload too large (' + total + ' bytes; an image may have ' + MAX_IMAGE + ')');
     return;
   }
   var u = startUpload(gw, res, boundary, total);

@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import * as http from 'node:http';
 import { fork, ChildProcess } from 'node:child_process';
 import { Gateway } from '../src/app';
+import * as routes from '../src/http/routes';
 import { MAX_REQUESTS } from '../src/http/router';
 import { nodeClock } from '../src/hal/node/clock';
 import { folderStorage } from '../src/hal/node/storage';
@@ -136,7 +137,7 @@ function startGateway(dir: string): Promise<{ url: string; gateway: Gateway }> {
           if (verbose || level === 'error') console.log(level + ' ' + msg);
         },
       },
-      {}
+      { loadRoutes: () => routes }
     );
     gateway.planning = new Planning(gateway); // as npm start runs it
     gateway.mqtt = new MqttService(gateway);

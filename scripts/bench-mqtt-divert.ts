@@ -36,6 +36,7 @@ import { nodeCrypto } from '../src/hal/node/crypto';
 import { nodeUdp } from '../src/hal/node/udp';
 import { ConfigStore } from '../src/core/config/store';
 import { Gateway } from '../src/app';
+import * as routes from '../src/http/routes';
 import { Planning } from '../src/planning';
 import { MqttService } from '../src/services/mqtt/service';
 import { MqttClient } from '../src/services/mqtt/client';
@@ -148,7 +149,7 @@ async function run(timing: 'fast' | 'real') {
       },
       udp: nodeUdp(() => undefined),
     } as any,
-    { httpPort: 0 }
+    { httpPort: 0, loadRoutes: () => routes }
   );
   rapiRef = gw.rapi;
   gw.planning = new Planning(gw);

@@ -26,6 +26,7 @@ import {
   ECF_BUTTON_DISABLED,
 } from './core/evse/states';
 import { createRouter } from './http/router';
+import type * as Routes from './http/routes';
 import { localTimeFields } from './core/time/time-set';
 import { pushTimeToController } from './core/time/time-set';
 
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   rapiTimeoutMs?: number;
   /** Requests answered at once (default MAX_REQUESTS in http/router.ts); the device allows fewer. */
   maxRequests?: number;
+  /** The routes asked for now and then (http/routes.ts): on the device defined for each request. */
+  loadRoutes: () => typeof Routes;
 }
 
 export class Gateway {

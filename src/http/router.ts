@@ -1,25 +1,15 @@
 // Every request passes here: a cap on simultaneous requests, authentication, a bounded body,
 // then one switch to the handler files (a function per route would cost JsVars on the device
-// for every route, all the time).
+// for every route, all the time); the routes asked for now and then are in routes.ts.
 import { HttpRequest, HttpResponse } from '../hal/types';
-import { parseQuery, sendJson, sendFeatureOff, dropBody } from './util';
+import { parseQuery, sendJson, dropBody } from './util';
 import { Ctx, allow } from './context';
-import { find, inList } from '../core/text';
+import { find } from '../core/text';
 import { handleRapi } from './rapi';
 import { handleStatus } from './status';
 import { handleConfig } from './config';
 import { handleClaims } from './claims';
-import { handleSystem } from './system';
-import { handleForm } from './forms';
 import { serveStatic } from './static';
-import { handleSchedule } from './schedule';
-import { handleLimit } from './limit';
-import { handleLogs, handleEmeter } from './logs';
-import { handleModes } from './modes';
-import { handleHistory } from './history';
-import { handleTime } from './time';
-import { handleTesla } from './tesla';
-import { handleUpdate } from './update';
 import { handleWifi } from './wifi';
 import type { Gateway } from '../app';
 
@@ -64,7 +54,7 @@ export function createRouter(gw: Gateway) {
     }
     // an image is streamed to Storage as it arrives: its own size limit, not MAX_BODY
     if (path === '/update') {
-      handleUpdate(gw, req, res);
+      gw.opts.loadRoutes().handleUpdate(gw, req, res);
       return;
     }
     var length = parseInt(h['content-length'] || '0', 10);
@@ -101,8 +91,8 @@ export function createRouter(gw: Gateway) {
       },
     };
     var ctx: Ctx = { method: req.method, parts: path.substr(1).split('/'), query: parseQuery(q < 0 ? '' : url.substr(q + 1)), body: '', req: req, res: out };
-    // The routes: one switch, a function of this request (at module level it would cost JsVars
-    // all the time).
+    // The routes apps poll: one switch, a function of this request (at module level it would cost
+    // JsVars all the time). The others are defined only while they answer (routes.ts).
     var route = function (): void {
       var p = ctx.parts;
       switch (p[0]) {
@@ -122,31 +112,6 @@ export function createRouter(gw: Gateway) {
         case 'override':
           if (p.length === 1) return handleClaims(gw, ctx);
           break;
-        case 'schedule':
-        case 'limit':
-        case 'limits': // the reference's prefix match answers /limits too
-        case 'emeter':
-        case 'logs':
-          if (!gw.planning) {
-            sendFeatureOff(gw, ctx.res, 'planning', '/' + p[0]);
-            return;
-          }
-          if (p[0] === 'schedule') return handleSchedule(gw.planning, ctx);
-          if (p[0] === 'emeter') return handleEmeter(gw.planning, ctx);
-          if (p[0] === 'logs') return handleLogs(gw.planning, ctx);
-          if (p.length === 1) return handleLimit(gw.planning, ctx);
-          break;
-        case 'divertmode':
-        case 'shaper':
-          if (p.length === 1) return handleModes(gw, ctx);
-          break;
-        case 'history':
-          if (p.length === 1) return handleHistory(gw, ctx);
-          break;
-        case 'time':
-        case 'settime':
-          if (p.length === 1) return handleTime(gw, ctx);
-          break;
         case 'emoncms':
           if (p[1] === 'describe' && p.length === 2) {
             // device discovery by emoncms and apps: the text is the device type; other origins may
@@ -156,20 +121,6 @@ export function createRouter(gw: Gateway) {
             return;
           }
           break;
-        case 'savenetwork':
-        case 'savemqtt':
-        case 'saveemoncms':
-        case 'saveadmin':
-        case 'saveadvanced':
-        case 'saveohmkey':
-          if (p.length === 1) return handleForm(gw, ctx);
-          break;
-        case 'tesla':
-        case 'teslaveh':
-        case 'savetesla':
-        case 'saveteslavi':
-          if (p.length === (p[0] === 'tesla' ? 2 : 1) && (p[0] !== 'tesla' || p[1] === 'vehicles')) return handleTesla(gw, ctx);
-          break;
         case 'scan':
         case 'apoff':
           if (p.length === 1) {
@@ -177,8 +128,10 @@ export function createRouter(gw: Gateway) {
             return;
           }
           break;
+        case '':
+          break;
         default:
-          if (handleSystem(gw, ctx)) return;
+          if (gw.opts.loadRoutes().routeMore(gw, ctx)) return;
       }
       // `/` and any other unknown GET: the web UI (its routes live after the #), or, while
       // provisioning, a redirect to its WiFi setup (the captive portal)

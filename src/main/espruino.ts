@@ -22,6 +22,8 @@ import loadSntp from 'lazy:../services/sntp';
 // (the SNTP request itself, defined for each sync and dropped after it: services/sntp.ts)
 import loadSntpExchange from 'lazy:../services/sntp-exchange';
 import loadWifi from 'lazy:../services/wifi-manager';
+// (the routes asked for now and then, defined for each such request and dropped after it: http/routes.ts)
+import loadRoutes from 'lazy:../http/routes';
 
 // boards/openevse_wifi_v1.json (RAPI on UART0, the console's UART; GPIO17 is its LED chain)
 var DEFAULT_BOARD: Board = { name: 'openevse_wifi_v1', rapi_serial: 'Serial1', rapi_tx: 'D1', rapi_rx: 'D3', rapi_console: true, http_port: 80, button: 'D0' };
@@ -38,7 +40,7 @@ var board: Board = global.OPENEVSE_BOARD || require('Storage').readJSON('board.j
  * (npm run bench:memory); more get 503, which browsers and apps retry.
  */
 var MAX_REQUESTS = 2;
-var gateway = new Gateway(espruinoHal(board), { httpPort: board.http_port, maxRequests: MAX_REQUESTS });
+var gateway = new Gateway(espruinoHal(board), { httpPort: board.http_port, maxRequests: MAX_REQUESTS, loadRoutes: loadRoutes });
 var started = false;
 
 /**

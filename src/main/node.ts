@@ -18,6 +18,7 @@ import { consoleLog } from '../hal/node/log';
 import { inProcessEmulator } from '../emulator/in-process';
 import { startControlServer } from '../emulator/control-server';
 import { Gateway } from '../app';
+import * as routes from '../http/routes';
 import { Planning } from '../planning';
 import { MqttService } from '../services/mqtt/service';
 import { EmoncmsService } from '../services/emoncms';
@@ -74,7 +75,7 @@ var gateway = new Gateway(
     log: log,
     udp: nodeUdp(log),
   },
-  { httpPort: port }
+  { httpPort: port, loadRoutes: () => routes }
 );
 gateway.planning = new Planning(gateway);
 gateway.mqtt = new MqttService(gateway);

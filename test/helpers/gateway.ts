@@ -18,6 +18,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Gateway, GatewayOptions } from '../../src/app';
+import * as routes from '../../src/http/routes';
 import { Clock, HttpServer } from '../../src/hal/types';
 import { nodeClock } from '../../src/hal/node/clock';
 import { folderStorage } from '../../src/hal/node/storage';
@@ -144,7 +145,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<TestGateway
     listen: (_port, handler) => server.listen(0, handler),
     upgrade: (req, res, headers) => server.upgrade(req, res, headers),
   };
-  const gwOpts: GatewayOptions = {};
+  const gwOpts: GatewayOptions = { loadRoutes: () => routes };
   if (opts.rapiTimeoutMs) gwOpts.rapiTimeoutMs = opts.rapiTimeoutMs;
   const gateway = new Gateway(
     {

@@ -11,6 +11,7 @@ import otaImage from './scripts/ota-image.js';
 import { lazyFeatures } from './scripts/rollup-lazy.mjs';
 import unwrap from './scripts/unwrap-classes.js';
 import imageVarsPlugin from './scripts/image-vars.js';
+import shortProps from './scripts/short-props.js';
 
 const { imageFile, pageFile } = otaImage;
 const { unwrapClasses } = unwrap;
@@ -77,7 +78,8 @@ const configs = [
         toplevel: true,
         // inline: 1 — deeper inlining moved an assignment above its `var` (a global on Espruino: no hoisting)
         compress: { passes: 2, hoist_funs: false, reduce_funcs: false, inline: 1, arrows: false, unsafe_arrows: false },
-        mangle: { reserved: RESERVED },
+        // (and our own long property names: scripts/short-props.js)
+        mangle: { reserved: RESERVED, properties: shortProps.shortPropsOption(path.resolve('.')) },
         // Short lines: Espruino prints the text of the line, and a marker line under it, with every
         // uncaught error, so one 150 KB line turned each error report into 300 KB of console.
         // ASCII only: the flash and OTA paths write the image byte for byte, and the interpreter's

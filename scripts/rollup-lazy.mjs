@@ -85,14 +85,17 @@ export function lazyFeatures({ own, tslibPath }) {
       const { output } = await bundle.generate({ format: 'iife', name: '__feature', globals, strict: false, exports: 'named' });
       await bundle.close();
       const chunk = output[0];
-      // Each external is handed in as a plain object of the bindings the feature uses.
+      // Each binding the feature uses is handed in as a parameter of its own, `__x0_1` for the
+      // second name taken from the first external module: the function made for the feature keeps
+      // its parameters for as long as the feature lives, and a parameter costs one JsVar, where an
+      // object of the bindings cost the object and a property per binding (~70 JsVars in all).
       let imports = '';
-      let objects = '';
+      const bound = new Map(); // external's parameter name → its bindings' parameter names
       for (const [file, name] of externals) {
         const names = chunk.importedBindings[file] || [];
         if (names.indexOf('*') >= 0 || names.indexOf('default') >= 0) this.error('lazy feature ' + entry + ': use named imports from ' + file);
         imports += 'import { ' + names.map((n, i) => n + ' as ' + name + '_' + i).join(', ') + " } from '" + file + "';\n";
-        objects += '  var ' + name + ' = { ' + names.map((n, i) => n + ': ' + name + '_' + i).join(', ') + ' };\n';
+        bound.set(name, { names, params: names.map((n, i) => name + '_' + i) });
       }
       // The feature's body becomes a function made at the top level, before the image's own
       // wrapper (see banner()): the functions made inside it then have one scope above them. Made
@@ -100,14 +103,29 @@ export function lazyFeatures({ own, tslibPath }) {
       // function on Espruino (planning 955 → 745).
       const m = /^var __feature = \(function \(([^)]*)\) \{\n([\s\S]*)\n\}\)\(([^)]*)\);\s*$/.exec(chunk.code);
       if (!m) this.error('lazy feature ' + entry + ': unexpected bundle shape');
+      // (rollup names the parameters after the modules, `text_ts`, and passes the externals `__x0`)
+      const params = m[1].split(', ');
+      const args = m[3].split(', ');
+      let body = m[2];
+      for (let k = 0; k < params.length; k++) {
+        const b = bound.get(args[k]);
+        if (!b) continue;
+        body = body.replace(new RegExp('\\b' + params[k].replace(/\$/g, '\\$') + '\\.([A-Za-z_$][\\w$]*)', 'g'), (all, binding) => {
+          const i = b.names.indexOf(binding);
+          if (i < 0) this.error('lazy feature ' + entry + ': ' + all + ' is not an imported binding');
+          return b.params[i];
+        });
+        if (new RegExp('\\b' + params[k].replace(/\$/g, '\\$') + '\\b').test(body)) this.error('lazy feature ' + entry + ': ' + params[k] + ' is used other than through its bindings');
+      }
+      const flat = (list) => list.map((p, k) => (bound.has(args[k]) ? bound.get(args[k]).params : [p])).reduce((x, y) => x.concat(y), []).join(', ');
       // a short key (a long property name costs JsVars on the device), the same for the same file
       const rel = path.relative(path.resolve('src'), entry);
       let h = 0;
       for (let i = 0; i < rel.length; i++) h = (h * 31 + rel.charCodeAt(i)) % 46656;
       const key = 'f' + h.toString(36);
       if (factories.has(key) && factories.get(key).file !== rel) this.error('lazy features ' + rel + ' and ' + factories.get(key).file + ' share the key ' + key);
-      factories.set(key, { file: rel, text: '// ' + rel + '\n' + HOLDER + '.' + key + ' = function (' + m[1] + ') {\n' + m[2] + '\n};\n' });
-      return imports + 'export default function () {\n' + objects + '  return ' + HOLDER + '.' + key + '(' + m[3] + ');\n}\n';
+      factories.set(key, { file: rel, text: '// ' + rel + '\n' + HOLDER + '.' + key + ' = function (' + flat(params) + ') {\n' + body + '\n};\n' });
+      return imports + 'export default function () {\n  return ' + HOLDER + '.' + key + '(' + flat(args) + ');\n}\n';
     },
     banner() {
       // sorted: the same image from the same sources, whatever order the features loaded in

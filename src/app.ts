@@ -189,30 +189,40 @@ export class Gateway {
     if (limits.since >= 0) limits.since += deltaMs;
   }
 
-  statusDocument(): Status {
+  /**
+   * The n-th part of the status document, null past the last: the controller's fields, the
+   * claims', Eco mode's and the meter's, data from outside, each service's, then the gateway's
+   * own. GET /status sends them one by one (http/util.ts sendJsonParts): as one object with its
+   * JSON text, the ~60 fields cost ~200 JsVars on the device for as long as the answer is written.
+   */
+  statusPart(n: number): Status | null {
     var doc: Status = {};
-    var k: string;
     var s = this.monitor.status;
-    for (k in s) doc[k] = s[k];
-    var c = this.claims.statusFields();
-    for (k in c) doc[k] = c[k];
-    if (this.planning) this.planning.status(doc);
-    else {
+    var service = [this.mqtt, this.emoncms, this.ohm, this.tesla, this.wifi][n - 4];
+    if (n === 0) return s;
+    if (n === 1) return this.claims.statusFields();
+    if (n === 2 && this.planning) this.planning.status(doc);
+    else if (n === 2) {
       // without the energy meter, the controller's own counters
       doc.divertmode = this.config.get('charge_mode') === 'eco' ? 2 : 1;
       doc.session_energy = Math.round(s.wattsec / 3.6) / 1000;
       doc.total_energy = s.watthour / 1000;
-    }
-    for (k in this.external) doc[k] = this.external[k];
-    if (this.mqtt) this.mqtt.statusFields(doc);
-    if (this.emoncms) this.emoncms.statusFields(doc);
-    if (this.ohm) this.ohm.statusFields(doc);
-    if (this.tesla) this.tesla.statusFields(doc);
-    if (this.wifi) this.wifi.statusFields(doc);
-    doc.free_heap = this.hal.system.freeMemory();
-    doc.config_version = this.config.version;
-    this.timeFields(doc);
-    localTimeFields(this, doc);
+    } else if (n === 3) return this.external;
+    else if (service) service.statusFields(doc);
+    else if (n === 9) {
+      doc.free_heap = this.hal.system.freeMemory();
+      doc.config_version = this.config.version;
+      this.timeFields(doc);
+      localTimeFields(this, doc);
+    } else if (n > 9) return null;
+    return doc;
+  }
+
+  /** The whole status document at once (a /ws client's first frame, MQTT, emoncms). */
+  statusDocument(): Status {
+    var doc: Status = {};
+    var part: Status | null;
+    for (var n = 0; (part = this.statusPart(n)); n++) for (var k in part) doc[k] = part[k];
     return doc;
   }
 

@@ -1,7 +1,7 @@
 // `/status`: GET the full status document; POST data from outside (ref/openevse-gateway.md §1.4):
 // a solar or grid feed, the live house power for the shaper, the mains voltage, vehicle data.
 // Every field is checked before any is taken; the reply echoes what was taken.
-import { sendJson } from './util';
+import { sendJson, sendJsonParts } from './util';
 import { Ctx, jsonBody, allow } from './context';
 import { inList } from '../core/text';
 import type { Gateway } from '../app';
@@ -9,7 +9,10 @@ import type { Gateway } from '../app';
 export function handleStatus(gw: Gateway, ctx: Ctx): void {
   if (!allow(ctx, 'GET,POST')) return;
   if (ctx.method === 'GET') {
-    sendJson(ctx.res, 200, gw.statusDocument());
+    var n = 0;
+    sendJsonParts(ctx.res, function () {
+      return gw.statusPart(n++);
+    });
     return;
   }
   // Memory: these tables exist only while a POST is handled (59 JsVars as module constants).

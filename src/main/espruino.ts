@@ -54,11 +54,13 @@ var started = false;
  */
 var FEATURE_VARS: { [name: string]: number } = { history: 150, sntp: 300, mqtt: 480, planning: 690, emoncms: 200, ohm: 200, tesla: 150 };
 /**
- * Kept free for a /ws client (~210) and MAX_REQUESTS requests at once: bursts of GET /config,
- * /status, /claims and /override, and GET / (the web page), peaked ~920 above that (npm run
- * bench:memory on a 4,000-var pool; with 1,000 kept, planning was built and a burst ran out).
+ * Kept free for a /ws client (~70) and MAX_REQUESTS requests at once: bursts of GET /config,
+ * /status, /claims and /override, and GET / (the web page), peaked ~420 above that (npm run
+ * bench:memory on a 4,000-var pool, since /status is sent in parts; ~720 before, when 1,300 were
+ * kept and 1,000 had let a burst run out beside Eco mode). 1,100 leaves Eco mode room on a
+ * 4,000-var device with the WiFi manager, history and SNTP.
  */
-var RESERVE_VARS = 1300;
+var RESERVE_VARS = 1100;
 /** What Gateway.start() and the first minutes add after the boot-time features are chosen. */
 var START_VARS = 100;
 var featuresOff: string[] = [];

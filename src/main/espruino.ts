@@ -49,10 +49,10 @@ var started = false;
  * while a request is out (their request modules are loaded for it and dropped after). A feature
  * is only built when that much is free beyond RESERVE_VARS, so turning too much on leaves it off
  * with a clear line in /status (`features_off`) rather than an OUT OF MEMORY at boot. The WiFi
- * manager is the way in to everything else: it is always built (~585, measured on a stand-in
+ * manager is the way in to everything else: it is always built (~575, measured on a stand-in
  * radio: bench:features).
  */
-var FEATURE_VARS: { [name: string]: number } = { history: 150, sntp: 300, mqtt: 480, planning: 690, emoncms: 200, ohm: 200, tesla: 150 };
+var FEATURE_VARS: { [name: string]: number } = { history: 150, sntp: 300, mqtt: 450, planning: 650, emoncms: 200, ohm: 200, tesla: 150 };
 /**
  * Kept free for a /ws client (~70) and MAX_REQUESTS requests at once: bursts of GET /config,
  * /status, /claims and /override, and GET / (the web page), peaked ~420 above that (npm run

@@ -56,10 +56,15 @@ function answer(svc: EmoncmsService, err: string | null, status: number, body: s
 function postUrl(svc: EmoncmsService, data: { [key: string]: any } | null): string {
   var gw = svc.gw;
   var doc: { [key: string]: any } = {};
-  var src = data || gw.statusDocument();
-  for (var k in src) {
-    var v = src[k];
-    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') doc[k] = v;
+  // the status document a part at a time: never a whole copy beside `doc`
+  var n = 0;
+  var src = data || gw.statusPart(n++);
+  while (src) {
+    for (var k in src) {
+      var v = src[k];
+      if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') doc[k] = v;
+    }
+    src = data ? null : gw.statusPart(n++);
   }
   var c = gw.config;
   var server = c.get('emoncms_server');

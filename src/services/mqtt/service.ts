@@ -247,7 +247,9 @@ export class MqttService {
         if (c.get('mqtt_ha_discovery')) this.on(true);
         // the broker may have lost everything (restarted without persistence): all state topics again
         this.lastClaim = '';
-        this.publish(gw.statusDocument());
+        // (a part of the status document at a time: never the whole of it as one object)
+        var part: { [key: string]: any } | null;
+        for (var n = 0; (part = gw.statusPart(n)); n++) this.publish(part);
       }
       // also to /ws: mqtt_connected
       gw.publish(this.statusFields({}));

@@ -126,6 +126,25 @@ test("the harness's Storage keeps the interpreter's write rules (an update depen
   expect(await dev.evaluate(S + '.list().filter(function(n){return n.indexOf(".bin")>0}).length')).toBe(0);
 });
 
+test('the routes defined for each request (http/routes.ts) answer from the image, one after another and twice', async () => {
+  // on the device their module is built for the request and dropped after it: a second round
+  // builds it again
+  for (let round = 0; round < 2; round++) {
+    expect(await getJson('/schedule')).toEqual(expect.any(Array));
+    expect(await getJson('/limit')).toEqual(expect.any(Object));
+    expect(await getJson('/history')).toMatchObject({ interval: expect.any(Number) });
+    expect(await getJson('/time')).toMatchObject({ time: expect.stringMatching(/Z$/) });
+    const eco = await fetch(dev.url + '/divertmode?divertmode=2');
+    expect([eco.status, await eco.text()]).toEqual([200, 'Divert Mode changed']);
+    expect((await getJson('/status')).divertmode).toBe(2);
+    await (await fetch(dev.url + '/divertmode?divertmode=1')).text();
+  }
+  // a path none of them knows still ends at the 404 of the router
+  const r = await fetch(dev.url + '/nothing/here', { method: 'POST' });
+  expect(r.status).toBe(404);
+  await r.text();
+});
+
 test('the web page (18 KB), /config and /status go out a piece at a time, each after the last has gone', async () => {
   const r = await fetch(dev.url + '/');
   expect(r.headers.get('content-encoding')).toBe('gzip');

@@ -88,7 +88,8 @@ export function lazyFeatures({ own, tslibPath }) {
       // Each binding the feature uses is handed in as a parameter of its own, `__x0_1` for the
       // second name taken from the first external module: the function made for the feature keeps
       // its parameters for as long as the feature lives, and a parameter costs one JsVar, where an
-      // object of the bindings cost the object and a property per binding (~70 JsVars in all).
+      // object of the bindings cost the object and a property per binding (29 JsVars fewer with
+      // every feature on, measured on the interpreter).
       let imports = '';
       const bound = new Map(); // external's parameter name → its bindings' parameter names
       for (const [file, name] of externals) {

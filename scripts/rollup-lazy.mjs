@@ -111,12 +111,13 @@ export function lazyFeatures({ own, tslibPath }) {
       for (let k = 0; k < params.length; k++) {
         const b = bound.get(args[k]);
         if (!b) continue;
-        body = body.replace(new RegExp('\\b' + params[k].replace(/\$/g, '\\$') + '\\.([A-Za-z_$][\\w$]*)', 'g'), (all, binding) => {
+        const param = '\\b' + params[k].replace(/\$/g, '\\$');
+        body = body.replace(new RegExp(param + '\\.([A-Za-z_$][\\w$]*)', 'g'), (all, binding) => {
           const i = b.names.indexOf(binding);
           if (i < 0) this.error('lazy feature ' + entry + ': ' + all + ' is not an imported binding');
           return b.params[i];
         });
-        if (new RegExp('\\b' + params[k].replace(/\$/g, '\\$') + '\\b').test(body)) this.error('lazy feature ' + entry + ': ' + params[k] + ' is used other than through its bindings');
+        if (new RegExp(param + '\\b').test(body)) this.error('lazy feature ' + entry + ': ' + params[k] + ' is used other than through its bindings');
       }
       const flat = (list) => list.map((p, k) => (bound.has(args[k]) ? bound.get(args[k]).params : [p])).reduce((x, y) => x.concat(y), []).join(', ');
       // a short key (a long property name costs JsVars on the device), the same for the same file

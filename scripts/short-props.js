@@ -44,8 +44,8 @@ function shortenable(root) {
     (function visit(n) {
       if ((ts.isMethodDeclaration(n) || ts.isPropertyDeclaration(n)) && ts.isClassLike(n.parent) && ts.isIdentifier(n.name)) declared.add(n.name.text);
       // constructor(public hal: Hal, ...)
-      if (ts.isParameter(n) && ts.isIdentifier(n.name) && ts.getModifiers(n) && ts.getModifiers(n).some((m) => m.kind === ts.SyntaxKind.PublicKeyword || m.kind === ts.SyntaxKind.PrivateKeyword))
-        declared.add(n.name.text);
+      const modifiers = ts.isParameter(n) ? ts.getModifiers(n) || [] : [];
+      if (modifiers.some((m) => m.kind === ts.SyntaxKind.PublicKeyword || m.kind === ts.SyntaxKind.PrivateKeyword) && ts.isIdentifier(n.name)) declared.add(n.name.text);
       if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateLiteralToken(n)) for (const w of words(n.text)) seen.add(w);
       if (boundary && ts.isIdentifier(n)) seen.add(n.text);
       ts.forEachChild(n, visit);

@@ -198,23 +198,33 @@ export class Gateway {
   statusPart(n: number): Status | null {
     var doc: Status = {};
     var s = this.monitor.status;
+    switch (n) {
+      case 0:
+        return s;
+      case 1:
+        return this.claims.statusFields();
+      case 2:
+        if (this.planning) this.planning.status(doc);
+        else {
+          // without the energy meter, the controller's own counters
+          doc.divertmode = this.config.get('charge_mode') === 'eco' ? 2 : 1;
+          doc.session_energy = Math.round(s.wattsec / 3.6) / 1000;
+          doc.total_energy = s.watthour / 1000;
+        }
+        return doc;
+      case 3:
+        return this.external;
+      case 9:
+        doc.free_heap = this.hal.system.freeMemory();
+        doc.config_version = this.config.version;
+        this.timeFields(doc);
+        localTimeFields(this, doc);
+        return doc;
+    }
+    if (n > 9) return null;
+    // 4 to 8: each service's fields (none for a service that is not running)
     var service = [this.mqtt, this.emoncms, this.ohm, this.tesla, this.wifi][n - 4];
-    if (n === 0) return s;
-    if (n === 1) return this.claims.statusFields();
-    if (n === 2 && this.planning) this.planning.status(doc);
-    else if (n === 2) {
-      // without the energy meter, the controller's own counters
-      doc.divertmode = this.config.get('charge_mode') === 'eco' ? 2 : 1;
-      doc.session_energy = Math.round(s.wattsec / 3.6) / 1000;
-      doc.total_energy = s.watthour / 1000;
-    } else if (n === 3) return this.external;
-    else if (service) service.statusFields(doc);
-    else if (n === 9) {
-      doc.free_heap = this.hal.system.freeMemory();
-      doc.config_version = this.config.version;
-      this.timeFields(doc);
-      localTimeFields(this, doc);
-    } else if (n > 9) return null;
+    if (service) service.statusFields(doc);
     return doc;
   }
 

@@ -129,7 +129,7 @@ export function createRouter(gw: Gateway) {
           }
           break;
         case '':
-          break;
+          break; // the web page: served below, without defining routes.ts for it
         default:
           if (gw.opts.loadRoutes().routeMore(gw, ctx)) return;
       }

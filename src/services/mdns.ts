@@ -7,27 +7,29 @@
 // tests) and gets a reply to that port with the query's id and questions, TTLs of at most 10 s and
 // no cache-flush bits (RFC 6762 §6.7). Not done: probing for name conflicts, known-answer
 // suppression, NSEC for AAAA (we have no IPv6 address) — none is needed to be found.
+//
+// This is the part that stays alive: the socket, the name and address, the announcement's second
+// round. The packets themselves (parsing a query, the records, the reply) are services/
+// mdns-reply.ts, which the responder gets from `opts.loadReply` for each datagram that may concern
+// it and for each announcement, and does not keep: on the ESP32 that is a `lazy:` factory. Most of
+// what reaches port 5353 on a home network is other devices' answers and questions about other
+// names; those are dropped here, by a look at the bytes, without the packet code.
 import type { Udp, UdpSocket, Log, Clock } from '../hal/types';
-import { parseQuery, header, record, encodeName, ipBytes, srvData, txtData, FLAG_QR, FLAG_AA, TYPE_A, TYPE_PTR, TYPE_TXT, TYPE_SRV, TYPE_ANY, CLASS_IN, CLASS_ANY } from './dns-packet';
 
 export var MDNS_GROUP = '224.0.0.251';
 export var MDNS_PORT = 5353;
-var TTL_S = 120;
-var LEGACY_TTL_S = 10;
-/** In a record's class: "replace what you cached"; in a question's: "answer me by unicast". */
-var TOP_BIT = 0x8000;
-var MAX_QUESTIONS = 8;
-var SERVICE_ENUM = '_services._dns-sd._udp.local';
+export var SERVICE_ENUM = '_services._dns-sd._udp.local';
+export var SERVICES = ['_http._tcp.local', '_openevse._tcp.local'];
 
-// Which records a reply holds, as bits; a service's bits are these shifted by its index in SERVICES.
-var R_HOST = 1;
-var R_PTR = 2;
-var R_SRV_TXT = 8;
-var R_ENUM = 32;
-var R_ALL = 31;
-var SERVICES = ['_http._tcp.local', '_openevse._tcp.local'];
+/** What the packets need: services/mdns-reply.ts. */
+export interface MdnsReply {
+  mdnsReply(m: MdnsResponder, data: string, from: { address: string; port: number }): string;
+  mdnsAnnounce(m: MdnsResponder, goodbye: boolean): void;
+}
 
 export interface MdnsOptions {
+  /** The packet module, fetched again for each datagram and announcement (on the ESP32 it is defined anew). */
+  loadReply: () => MdnsReply;
   hostname: string;
   /** The station address; '' until there is one (the responder stays silent without it). */
   ip?: string;
@@ -39,18 +41,19 @@ export interface MdnsOptions {
   port?: number;
 }
 
+// The fields below are read by the packet module too (hence not private).
 export class MdnsResponder {
   hostname: string;
   ip: string;
-  private httpPort: number;
-  private txt: string[];
-  private port: number;
-  private sock: UdpSocket | null = null;
+  httpPort: number;
+  txt: string[];
+  port: number;
+  sock: UdpSocket | null = null;
   private timer: any = null;
-  // build()'s second result: how many records it wrote
-  private count = 0;
+  private loadReply: () => MdnsReply;
 
   constructor(private udp: Udp, private clock: Clock, private log: Log, opts: MdnsOptions) {
+    this.loadReply = opts.loadReply;
     this.hostname = opts.hostname;
     this.ip = opts.ip || '';
     this.httpPort = opts.httpPort || 80;
@@ -64,7 +67,7 @@ export class MdnsResponder {
     var self = this;
     var sock = this.udp.bind(this.port, MDNS_GROUP);
     sock.onMessage(function (data, from) {
-      self.handle(data, from);
+      if (self.mayConcern(data)) self.loadReply().mdnsReply(self, data, from);
     });
     this.sock = sock;
     this.log('info', 'mDNS: ' + this.hostname + '.local');
@@ -76,16 +79,16 @@ export class MdnsResponder {
     if (!this.sock) return;
     this.clock.clearTimeout(this.timer);
     this.timer = null;
-    this.unsolicited(0);
+    this.loadReply().mdnsAnnounce(this, true);
     this.sock.close();
     this.sock = null;
   }
 
-  /** The station got, changed ('' lost) its address: announced at once when running. */
+  /** The station got, changed ('' lost) its address: the old one withdrawn, the new one announced. */
   setAddress(ip: string): void {
     if (ip === this.ip) return;
-    // a new address replaces the old in caches (cache-flush bit); none at all must withdraw it
-    if (this.sock && !ipBytes(ip)) this.unsolicited(0);
+    // (a new address replaces the old in caches by the cache-flush bit; the goodbye is for none at all)
+    if (this.sock && !ip) this.loadReply().mdnsAnnounce(this, true);
     this.ip = ip;
     if (this.sock) this.announce();
   }
@@ -93,105 +96,31 @@ export class MdnsResponder {
   /** The old name's records are withdrawn and the new ones announced. */
   setHostname(name: string): void {
     if (name === this.hostname) return;
-    if (this.sock) this.unsolicited(0);
+    if (this.sock) this.loadReply().mdnsAnnounce(this, true);
     this.hostname = name;
     if (this.sock) this.announce();
   }
 
-  /** One datagram; returns the reply sent, or ''. */
-  handle(data: string, from: { address: string; port: number }): string {
-    var q = parseQuery(data, MAX_QUESTIONS);
-    if (!q || q.flags & FLAG_QR || (q.flags >> 11) & 15 || !this.sock) return '';
-    var host = this.hostname.toLowerCase() + '.local';
-    var ans = 0;
-    var add = 0;
-    var qu = false;
-    for (var i = 0; i < q.questions.length; i++) {
-      var n = q.questions[i].name.toLowerCase();
-      var t = q.questions[i].type;
-      var c = q.questions[i].cls & ~TOP_BIT;
-      var any = t === TYPE_ANY;
-      if (c !== CLASS_IN && c !== CLASS_ANY) continue;
-      if (q.questions[i].cls & TOP_BIT) qu = true;
-      if (n === host) {
-        if (t === TYPE_A || any) ans |= R_HOST;
-      } else if (n === SERVICE_ENUM) {
-        if (t === TYPE_PTR || any) ans |= R_ENUM;
-      } else {
-        for (var s = 0; s < SERVICES.length; s++) {
-          if (n === SERVICES[s]) {
-            if (t === TYPE_PTR || any) {
-              ans |= R_PTR << s;
-              add |= (R_SRV_TXT << s) | R_HOST;
-            }
-          } else if (n === this.hostname.toLowerCase() + '.' + SERVICES[s]) {
-            if (t === TYPE_SRV || t === TYPE_TXT || any) {
-              ans |= R_SRV_TXT << s;
-              add |= R_HOST;
-            }
-          }
-        }
-      }
-    }
-    add &= ~ans;
-    if (!ans || !ipBytes(this.ip)) return '';
-    var legacy = from.port !== MDNS_PORT;
-    var ttl = legacy ? LEGACY_TTL_S : TTL_S;
-    var an = this.build(ans, ttl, !legacy);
-    var anCount = this.count;
-    var ar = this.build(add, ttl, !legacy);
-    var reply = header(legacy ? q.id : 0, FLAG_QR | FLAG_AA, legacy ? q.questions.length : 0, anCount, 0, this.count);
-    reply += (legacy ? data.substring(12, q.end) : '') + an + ar;
-    if (legacy || qu) this.sock.send(reply, from.port, from.address);
-    else this.sock.send(reply, this.port, MDNS_GROUP);
-    return reply;
+  /**
+   * Whether a datagram may be a question we answer: a query (not a response) naming our host or
+   * one of the services somewhere in its bytes. Every name a question can carry is written out in
+   * full at its first appearance (a compression pointer only points back), so a question about us
+   * cannot pass unseen.
+   */
+  mayConcern(data: string): boolean {
+    if (data.length < 12 || data.charCodeAt(2) & 0x80) return false;
+    var d = data.toLowerCase();
+    return d.indexOf(this.hostname.toLowerCase()) >= 0 || d.indexOf('_http') >= 0 || d.indexOf('_openevse') >= 0 || d.indexOf('_services') >= 0;
   }
 
   /** Every record now and again a second later (RFC 6762 §8.3 asks for at least two). */
   private announce(): void {
     var self = this;
     this.clock.clearTimeout(this.timer);
-    this.unsolicited(TTL_S);
+    this.loadReply().mdnsAnnounce(this, false);
     this.timer = this.clock.setTimeout(function () {
       self.timer = null;
-      self.unsolicited(TTL_S);
+      self.loadReply().mdnsAnnounce(self, false);
     }, 1000);
-  }
-
-  /** An unsolicited response on the group with every record; TTL 0 withdraws them. */
-  private unsolicited(ttl: number): void {
-    if (!this.sock || !ipBytes(this.ip)) return;
-    var recs = this.build(R_ALL, ttl, true);
-    this.sock.send(header(0, FLAG_QR | FLAG_AA, 0, this.count, 0, 0) + recs, this.port, MDNS_GROUP);
-  }
-
-  /** The records named by `mask`, unique ones with the cache-flush bit when `flush`; sets `count`. */
-  private build(mask: number, ttl: number, flush: boolean): string {
-    var out = '';
-    var n = 0;
-    var uniq = flush ? CLASS_IN | TOP_BIT : CLASS_IN;
-    var host = this.hostname + '.local';
-    var a = ipBytes(this.ip);
-    if (mask & R_HOST && a) {
-      out += record(encodeName(host), TYPE_A, uniq, ttl, a);
-      n++;
-    }
-    for (var s = 0; s < SERVICES.length; s++) {
-      var inst = encodeName(this.hostname + '.' + SERVICES[s]);
-      if (mask & (R_PTR << s)) {
-        out += record(encodeName(SERVICES[s]), TYPE_PTR, CLASS_IN, ttl, inst);
-        n++;
-      }
-      if (mask & (R_SRV_TXT << s)) {
-        out += record(inst, TYPE_SRV, uniq, ttl, srvData(this.httpPort, host)) + record(inst, TYPE_TXT, uniq, ttl, txtData(this.txt));
-        n += 2;
-      }
-      if (mask & R_ENUM) {
-        out += record(encodeName(SERVICE_ENUM), TYPE_PTR, CLASS_IN, ttl, encodeName(SERVICES[s]));
-        n++;
-      }
-    }
-    this.count = n;
-    return out;
   }
 }

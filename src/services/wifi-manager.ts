@@ -15,8 +15,8 @@
 // /apoff is refused while the station has no address, since it would leave no way in.
 import type { Gateway } from '../app';
 import type { Wifi, WifiNetwork } from '../hal/types';
-import { CaptiveDns } from './captive-dns';
-import { MdnsResponder } from './mdns';
+import type { CaptiveDns } from './captive-dns';
+import { MdnsResponder, MdnsReply } from './mdns';
 import { VERSION } from '../app';
 
 /** How often a station that cannot connect is tried again, while the access point is up. */
@@ -38,6 +38,16 @@ var ECHO_MS = 1000;
 var AP_PASS_DEFAULT = 'openevse';
 /** The captive portal's DNS and mDNS ports (tests move them off the privileged/shared ones). */
 export var NAME_PORTS = { dns: 53, mdns: 5353 };
+
+/**
+ * The name servers' code, fetched when needed rather than kept (on the ESP32 each is a `lazy:`
+ * factory): the captive portal's DNS server while the access point is up, mDNS packets for each
+ * datagram and announcement (services/mdns.ts).
+ */
+export interface WifiOptions {
+  loadCaptive: () => { CaptiveDns: typeof CaptiveDns };
+  loadMdnsReply: () => MdnsReply;
+}
 
 export class WifiManager {
   /** The access point is up. */
@@ -65,7 +75,8 @@ export class WifiManager {
 
   constructor(
     private gw: Gateway,
-    private wifi: Wifi
+    private wifi: Wifi,
+    private opts: WifiOptions
   ) {}
 
   start(): void {
@@ -320,7 +331,7 @@ export class WifiManager {
     var hal = this.gw.hal;
     if (!hal.udp) return;
     if (this.ap && !this.dns) {
-      this.dns = new CaptiveDns(hal.udp, hal.log, { ip: this.wifi.apIp(), port: NAME_PORTS.dns });
+      this.dns = new (this.opts.loadCaptive().CaptiveDns)(hal.udp, hal.log, { ip: this.wifi.apIp(), port: NAME_PORTS.dns });
       this.dns.start();
     } else if (!this.ap && this.dns) {
       this.dns.stop();
@@ -328,6 +339,7 @@ export class WifiManager {
     }
     if (!this.mdns) {
       this.mdns = new MdnsResponder(hal.udp, hal.clock, hal.log, {
+        loadReply: this.opts.loadMdnsReply,
         hostname: this.gw.config.get('hostname'),
         ip: '',
         port: NAME_PORTS.mdns,

@@ -7,6 +7,12 @@
 // ends a link or an attempt, and an address comes both as the connect callback and as a
 // 'connected' event.
 import { Wifi, WifiNetwork } from '../../src/hal/types';
+import type { WifiOptions } from '../../src/services/wifi-manager';
+import * as captive from '../../src/services/captive-dns';
+import * as mdnsReply from '../../src/services/mdns-reply';
+
+/** The WiFi manager's name-server code, as the Node side hands it in (the device defines it per use). */
+export const NAME_CODE: WifiOptions = { loadCaptive: () => captive, loadMdnsReply: () => mdnsReply };
 
 export class FakeWifi implements Wifi {
   /** Every call, in order: "connect home secret", "startAP OpenEVSE_1a2b openevse", "stopAP", ... */

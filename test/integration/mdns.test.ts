@@ -5,10 +5,14 @@
 import * as dgram from 'node:dgram';
 import { nodeUdp } from '../../src/hal/node/udp';
 import { MdnsResponder, MDNS_GROUP } from '../../src/services/mdns';
+import * as reply from '../../src/services/mdns-reply';
 import { FakeClock } from '../helpers/fake-clock';
 import { freeUdpPort, ask } from '../helpers/udp';
 
 const logs: string[] = [];
+/** How often the responder fetched its packet module (on the device each fetch defines it anew). */
+let loads = 0;
+const loadReply = () => (loads++, reply);
 const log = (level: string, msg: string) => void logs.push(level + ' ' + msg);
 
 interface Rr {
@@ -138,7 +142,7 @@ describe('mDNS responder, unicast queries', () => {
   beforeEach(async () => {
     port = await freeUdpPort();
     clock = new FakeClock(0);
-    mdns = new MdnsResponder(nodeUdp(log), clock, log, { hostname: HOST, ip: '192.168.1.77', txt: TXT, port });
+    mdns = new MdnsResponder(nodeUdp(log), clock, log, { loadReply, hostname: HOST, ip: '192.168.1.77', txt: TXT, port });
     mdns.start();
     await ready(port, HOST + '.local');
   });
@@ -203,6 +207,22 @@ describe('mDNS responder, unicast queries', () => {
     expect(decode((await ask(port, query(25, [[HOST + '.local', 1]])))!).answers.length).toBe(1);
   });
 
+  test('the packet code is fetched only for a query that names us or our services', async () => {
+    loads = 0;
+    expect(await ask(port, query(26, [['other-host.local', 1]]))).toBeNull();
+    expect(await ask(port, query(27, [['_ftp._tcp.local', 12]]))).toBeNull();
+    const response = query(28, [[HOST + '.local', 1]]);
+    response[2] = 0x84;
+    expect(await ask(port, response)).toBeNull();
+    expect(await ask(port, Buffer.from([1, 2, 3]))).toBeNull();
+    expect(loads).toBe(0);
+    // (named, in capitals: fetched, and then it is the packet code that finds nothing to answer)
+    expect(await ask(port, query(29, [['OPENEVSE-1A2B.LOCAL', 28]]))).toBeNull();
+    expect(loads).toBe(1);
+    expect(decode((await ask(port, query(30, [['_Services._dns-sd._udp.local', 12]])))!).answers.length).toBe(2);
+    expect(loads).toBe(2);
+  });
+
   test('setAddress and setHostname change the answers; without an address it is silent', async () => {
     mdns.setAddress('10.0.0.9');
     expect(decode((await ask(port, query(30, [[HOST + '.local', 1]])))!).answers[0].data).toBe('10.0.0.9');
@@ -264,7 +284,7 @@ describe('mDNS responder on the multicast group', () => {
     const port = await freeUdpPort();
     const member = await listen(port);
     const clock = new FakeClock(0);
-    const mdns = new MdnsResponder(nodeUdp(log), clock, log, { hostname: HOST, ip: '192.168.1.77', txt: TXT, port });
+    const mdns = new MdnsResponder(nodeUdp(log), clock, log, { loadReply, hostname: HOST, ip: '192.168.1.77', txt: TXT, port });
     try {
       mdns.start();
       await wait(300);

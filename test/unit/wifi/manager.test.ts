@@ -3,7 +3,7 @@
 import { WifiManager, STA_RETRY_MS, AP_AUTO_STOP_MS, CONNECT_TIMEOUT_MS, RECONFIGURE_DELAY_MS, AP_OFF_DELAY_MS, SCAN_TIMEOUT_MS } from '../../../src/services/wifi-manager';
 import { ConfigStore } from '../../../src/core/config/store';
 import { FakeClock } from '../../helpers/fake-clock';
-import { FakeWifi } from '../../helpers/fake-wifi';
+import { FakeWifi, NAME_CODE } from '../../helpers/fake-wifi';
 import { MemStorage } from '../schedule/helpers';
 
 const ID = '9C9C1FE57B2C';
@@ -21,7 +21,7 @@ function setup(config: { [k: string]: any } = {}) {
     publish: (c: any) => published.push(c),
   };
   const radio = new FakeWifi();
-  const wifi = new WifiManager(gw, radio);
+  const wifi = new WifiManager(gw, radio, NAME_CODE);
   /** As Gateway.configChanged does after a /config POST. */
   const change = (patch: { [k: string]: any }) => {
     const r = cfg.update(patch);

@@ -7,8 +7,9 @@
 // Without the Tesla service (the device builds it only when turned on, and when it fits) the
 // vehicle endpoints answer 501, or 503 when it was left off for lack of memory;
 // /savetesla still stores the settings, as /config would.
-import { parseQuery, sendJson, sendText, sendFeatureOff } from './util';
-import { Ctx, formFields, allow } from './context';
+import { parseQuery, sendJson, sendText } from './util';
+import { Ctx, allow } from './context';
+import { formFields, sendFeatureOff } from './route-util';
 import type { Gateway } from '../app';
 
 export function handleTesla(gw: Gateway, ctx: Ctx): void {
@@ -20,7 +21,9 @@ export function handleTesla(gw: Gateway, ctx: Ctx): void {
     return;
   }
   if (name === 'tesla' || name === 'teslaveh') {
-    sendJson(ctx.res, 200, (svc as any).vehicles());
+    var list: { [key: string]: string }[] = [];
+    for (var k = 0; k < svc!.ids.length; k++) list.push({ id: svc!.ids[k], name: svc!.names[k] });
+    sendJson(ctx.res, 200, { count: list.length, vehicles: list });
     return;
   }
   var f = formFields(ctx, parseQuery);

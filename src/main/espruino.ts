@@ -14,9 +14,11 @@ import loadPlanning from 'lazy:../planning';
 import loadMqtt from 'lazy:../services/mqtt/service';
 import loadEmoncms from 'lazy:../services/emoncms';
 import loadOhm from 'lazy:../services/ohmconnect';
-// (their requests, defined for each post or poll and dropped after it: services/emoncms.ts, ohmconnect.ts)
+// (their requests, defined for each post or poll and dropped after it: services/emoncms.ts,
+// ohmconnect.ts, tesla.ts)
 import loadEmoncmsPost from 'lazy:../services/emoncms-post';
 import loadOhmPoll from 'lazy:../services/ohmconnect-poll';
+import loadTeslaRequest from 'lazy:../services/tesla-request';
 import loadTesla from 'lazy:../services/tesla';
 import loadSntp from 'lazy:../services/sntp';
 // (the SNTP request itself, defined for each sync and dropped after it: services/sntp.ts)
@@ -101,7 +103,7 @@ var attachFeatures = function () {
   if (!gw.planning && fits('planning')) added.push((gw.planning = new (loadPlanning().Planning)(gw)));
   if (!gw.emoncms && c.get('emoncms_enabled') && fits('emoncms')) added.push((gw.emoncms = new (loadEmoncms().EmoncmsService)(gw, espruinoHttpClient, { loadRequest: loadEmoncmsPost })));
   if (!gw.ohm && c.get('ohm_enabled') && fits('ohm')) added.push((gw.ohm = new (loadOhm().OhmConnectService)(gw, espruinoHttpClient, { loadRequest: loadOhmPoll })));
-  if (!gw.tesla && c.get('tesla_enabled') && fits('tesla')) added.push((gw.tesla = new (loadTesla().TeslaService)(gw, espruinoHttpClient)));
+  if (!gw.tesla && c.get('tesla_enabled') && fits('tesla')) added.push((gw.tesla = new (loadTesla().TeslaService)(gw, espruinoHttpClient, { loadRequest: loadTeslaRequest })));
   if (started) for (var i = 0; i < added.length; i++) added[i].start();
 };
 var configChanged = gateway.configChanged;

@@ -28,6 +28,7 @@ import * as ohmPoll from '../services/ohmconnect-poll';
 import { SntpService } from '../services/sntp';
 import * as sntpExchange from '../services/sntp-exchange';
 import { TeslaService } from '../services/tesla';
+import * as teslaRequest from '../services/tesla-request';
 import { nodeHttpClient } from '../hal/node/http-client';
 import { setAssetSource } from '../http/static';
 import { PowerHistory } from '../core/history';
@@ -94,6 +95,10 @@ gateway.sntp = new SntpService(gateway, {
     return sntpExchange;
   },
 });
-gateway.tesla = new TeslaService(gateway, nodeHttpClient);
+gateway.tesla = new TeslaService(gateway, nodeHttpClient, {
+  loadRequest: function () {
+    return teslaRequest;
+  },
+});
 gateway.history = new PowerHistory(gateway.hal.clock);
 gateway.start();

@@ -15,6 +15,7 @@ import { chromium, BrowserContext, FileChooser, Page } from 'playwright-core';
 import { startGateway, TestGateway, TestClock, waitFor } from '../helpers/gateway';
 import { setAssetSource } from '../../src/http/static';
 import { PowerHistory } from '../../src/core/history';
+import * as teslaRequest from '../../src/services/tesla-request';
 import { TeslaService } from '../../src/services/tesla';
 
 import { folderStorage } from '../../src/hal/node/storage';
@@ -59,12 +60,16 @@ beforeAll(async () => {
   historyClock.offset = 0;
   gw.gateway.history = history;
   // as src/main/node.ts attaches it; the stand-in answers the vehicle list
-  gw.gateway.tesla = new TeslaService(gw.gateway, {
-    request: (req: any, cb: any) => {
-      teslaUrls.push(req.url);
-      setTimeout(() => (/\/api\/1\/vehicles$/.test(req.url) ? cb(null, 200, JSON.stringify({ response: VEHICLES })) : cb(null, 404, '{}')), 20);
+  gw.gateway.tesla = new TeslaService(
+    gw.gateway,
+    {
+      request: (req: any, cb: any) => {
+        teslaUrls.push(req.url);
+        setTimeout(() => (/\/api\/1\/vehicles$/.test(req.url) ? cb(null, 200, JSON.stringify({ response: VEHICLES })) : cb(null, 404, '{}')), 20);
+      },
     },
-  });
+    { loadRequest: () => teslaRequest }
+  );
   // small blocks, so that the events of this run fill several and "Older events" has some to read
   gw.gateway.planning!.eventLog.perBlock = 3;
   profile = fs.mkdtempSync(path.join(os.tmpdir(), 'openevse-e2e-chromium-'));

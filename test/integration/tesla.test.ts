@@ -9,6 +9,7 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { TeslaService } from '../../src/services/tesla';
+import * as teslaRequest from '../../src/services/tesla-request';
 import { nodeHttpClient } from '../../src/hal/node/http-client';
 import { CLIENT_LIMIT } from '../../src/core/evse/claims';
 import { startGateway, waitFor, TestGateway } from '../helpers/gateway';
@@ -43,6 +44,9 @@ const charge: { [id: string]: any } = {};
 
 let g: TestGateway;
 let svc: TeslaService;
+/** How often the service fetched its request module (on the device each fetch defines it anew). */
+let loads = 0;
+const loadRequest = () => (loads++, teslaRequest);
 
 function send(res: http.ServerResponse, status: number, body: string) {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -127,7 +131,7 @@ beforeAll(async () => {
     services: false,
     config: { tesla_api_url: base, tesla_access_token: 'AT1', tesla_refresh_token: 'RT1', tesla_enabled: false },
   });
-  svc = new TeslaService(g.gateway, nodeHttpClient, { intervalMs: 200, timeoutMs: 400 });
+  svc = new TeslaService(g.gateway, nodeHttpClient, { loadRequest, intervalMs: 200, timeoutMs: 400 });
   g.gateway.tesla = svc;
   svc.start();
 });
@@ -215,6 +219,21 @@ test('choosing a vehicle; charge_state every interval feeds SoC, range (km), ETA
   await setConfig({ mqtt_vehicle_range_miles: false });
   // POST /status must not override Tesla data (vehicle_data_src is 1)
   expect((await call(g.url, 'POST', '/status', { battery_level: 5 })).status).toBe(400);
+});
+
+test('the request module is fetched for each request and not kept between requests', async () => {
+  // (charge_state every 200 ms here, from the test before); counted from a moment none is out
+  await waitFor(() => (svc as any).busy === 0, 'no request out');
+  loads = 0;
+  const n = seen.length;
+  await waitFor(() => lines(n).filter((l) => l.endsWith('charge_state')).length >= 2 && (svc as any).busy === 0, 'two more polls');
+  // once per request, and only then
+  expect(loads).toBe(seen.length - n);
+  // between requests the service holds no part of the module (not it, not one of its functions);
+  // the timer of the next request is the service's own
+  const kept = Object.values(svc);
+  for (const part of [teslaRequest, ...Object.values(teslaRequest)]) expect(kept).not.toContain(part);
+  expect((svc as any).timer).not.toBeNull();
 });
 
 test('a SoC limit is reached from Tesla data: the charge stops', async () => {

@@ -47,8 +47,10 @@ const otaFiles = {
 // src/main/espruino.ts, scripts/rollup-lazy.mjs): the modules below belong to a feature's factory;
 // everything else under src/ is shared with the image.
 const featureOwned = ['src/services/', 'src/planning.ts', 'src/core/divert/', 'src/core/schedule/', 'src/core/evse/energy-meter.ts', 'src/core/evse/event-log.ts'];
-// the handlers of src/http/routes.ts (the rest of src/http/ is the image's)
-const routeOwned = ['system', 'forms', 'schedule', 'limit', 'logs', 'modes', 'history', 'time', 'tesla', 'update'].map((f) => 'src/http/' + f + '.ts');
+// the handlers of src/http/routes.ts and what only they use (the rest of src/http/ is the image's)
+const routeOwned = ['system', 'forms', 'schedule', 'limit', 'logs', 'modes', 'history', 'time', 'tesla', 'update', 'route-util']
+  .map((f) => 'src/http/' + f + '.ts')
+  .concat(['src/core/ota/image.ts', 'src/core/ota/multipart.ts', 'src/core/ota/switch.ts']);
 const lazy = lazyFeatures({
   own: (file) => featureOwned.concat(routeOwned).some((p) => (p.endsWith('/') ? file.startsWith(path.resolve(p) + path.sep) : file === path.resolve(p))),
   tslibPath: path.resolve('src/hal/espruino/tslib.ts'),

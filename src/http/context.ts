@@ -1,7 +1,7 @@
 // One request as the handlers see it: method, path, query, and the body already read (bounded).
 import { HttpRequest, HttpResponse } from '../hal/types';
 import { sendJson } from './util';
-import { find, inList } from '../core/text';
+import { inList } from '../core/text';
 
 export interface Ctx {
   method: string;
@@ -27,19 +27,6 @@ export function jsonBody(ctx: Ctx): any {
   }
   sendJson(ctx.res, 400, { msg: 'Could not parse JSON' });
   return undefined;
-}
-
-/** The body as form fields (`a=1&b=2`) merged over the query string, for the form endpoints. */
-export function formFields(ctx: Ctx, parse: (qs: string) => { [key: string]: string }): { [key: string]: string } {
-  var out: { [key: string]: string } = {};
-  var k: string;
-  for (k in ctx.query) out[k] = ctx.query[k];
-  var ct = ctx.req.headers['content-type'] || '';
-  if (ctx.body && find(ct, 'json') < 0) {
-    var f = parse(ctx.body);
-    for (k in f) out[k] = f[k];
-  }
-  return out;
 }
 
 /** Answers 405 unless `method` is one of `allowed` ("GET,POST"). */

@@ -2,7 +2,8 @@
 // same config keys as /config, so old apps and scripts keep working. Replies are the reference's
 // plain-text ones.
 import { parseQuery, sendJson, sendText } from './util';
-import { Ctx, formFields, allow } from './context';
+import { Ctx, allow } from './context';
+import { formFields } from './route-util';
 import { find } from '../core/text';
 import type { Gateway } from '../app';
 

@@ -2,8 +2,9 @@
 // where nothing was known: {"interval":s,"end":epoch s of the newest sample's end,"now":epoch s,
 // "power":[…],"solar":[…],"grid_ie":[…]}. Written in pieces, each once the last has gone: the
 // whole document (~3 KB) never exists as one string, which on the device would take ~200 JsVars.
-import { sendFeatureOff, sendPaced } from './util';
+import { sendPaced } from './util';
 import { Ctx, allow } from './context';
+import { sendFeatureOff } from './route-util';
 import { PowerHistory } from '../core/history';
 import type { Gateway } from '../app';
 

@@ -1,8 +1,9 @@
 // `/divertmode?divertmode=1|2` (Normal/Eco, kept in config `charge_mode`) and `/shaper?shaper=0|1`
 // (the current shaper on or off until the next restart), as form or query fields, with the
 // reference's plain-text replies.
-import { parseQuery, sendText, sendFeatureOff } from './util';
-import { Ctx, formFields, allow } from './context';
+import { parseQuery, sendText } from './util';
+import { Ctx, allow } from './context';
+import { formFields, sendFeatureOff } from './route-util';
 import type { Gateway } from '../app';
 
 /** Both endpoints in one function (each function costs JsVars on the device). */

@@ -7,7 +7,8 @@
 // gets a 400 and leaves the settings as they were; a JSON body without `time_zone` keeps the
 // configured one (the reference stores the text "null").
 import { parseQuery, sendJson, sendText } from './util';
-import { Ctx, jsonBody, formFields, allow } from './context';
+import { Ctx, jsonBody, allow } from './context';
+import { formFields } from './route-util';
 import { find } from '../core/text';
 import { Tz } from '../core/time/tz';
 import { localTimeFields, parseIsoUtc, setGatewayTime } from '../core/time/time-set';

@@ -15,7 +15,8 @@
 import { HttpRequest, HttpResponse, Storage } from '../hal/types';
 import { MultipartReader, multipartReader, boundaryOf } from '../core/ota/multipart';
 import { parseImageHead, toHex, ImageHead } from '../core/ota/image';
-import { readOtaState, spareSlot, switchTo, imageSwitching, updateRefusal } from '../core/ota/slots';
+import { readOtaState, switching } from '../core/ota/slots';
+import { spareSlot, switchTo } from '../core/ota/switch';
 import { assetSource, PAGE, PAGE_B, PAGE_CUR } from './static';
 import { find } from '../core/text';
 import { dropBody } from './util';
@@ -67,8 +68,8 @@ export function handleUpdate(gw: Gateway, req: HttpRequest, res: HttpResponse): 
     refuse(req, res, 409, 'Error: another update is in progress');
     return;
   }
-  if (updateRefusal()) {
-    refuse(req, res, 500, 'Error: ' + updateRefusal());
+  if (switching.refuse) {
+    refuse(req, res, 500, 'Error: ' + switching.refuse);
     return;
   }
   var type = (req.headers['content-type'] || '').toLowerCase();
@@ -224,7 +225,7 @@ function startUpload(gw: Gateway, res: HttpResponse, boundary: string, total: nu
       }
       this.finish();
       this.gw.ws.broadcast({ ota_progress: 100, ota: 'completed' });
-      if (!imageSwitching()) {
+      if (!switching.on) {
         hal.log('info', 'update: image stored as ' + slot + ' (not switched: this host does not boot images)');
         sendText(this.res, 200, 'OK (stored as ' + slot + '; a Node install updates with git/npm)');
         return;

@@ -1,6 +1,5 @@
 // Small pieces every handler needs: query strings, JSON and text replies.
 import { HttpRequest, HttpResponse } from '../hal/types';
-import { inList } from '../core/text';
 
 /** `a=1&b=x+y` → {a:'1', b:'x y'}; a malformed escape keeps the raw text rather than throwing. */
 export function parseQuery(qs: string): { [key: string]: string } {
@@ -47,16 +46,6 @@ export function sendJson(res: HttpResponse, code: number, body: any): void {
 export function sendText(res: HttpResponse, code: number, type: string, body: string): void {
   res.writeHead(code, { 'Content-Type': type, 'Cache-Control': 'no-cache, private, no-store, must-revalidate' });
   res.end(body);
-}
-
-/**
- * The answer of an endpoint whose feature is not running: 503 naming the feature when the device
- * left it off for lack of memory (`features_off` in /status), so that the user knows why and what
- * to turn off; 501 when this build has no such feature.
- */
-export function sendFeatureOff(gw: { external: { [key: string]: any } }, res: HttpResponse, feature: string, path: string): void {
-  if (inList(String(gw.external.features_off || ''), feature)) sendJson(res, 503, { msg: path + ': ' + feature + ' is not running, not enough memory on this device' });
-  else sendJson(res, 501, { msg: 'Not implemented in this build: ' + path });
 }
 
 /**

@@ -22,21 +22,13 @@ export interface OtaState {
 /**
  * The hosts that boot the image through the loader (the ESP32) switch to a new image; Node only
  * stores it. `refuse`: why this host takes no update at all (a device flashed without the loader,
- * where a switch would be ignored at the next boot).
+ * where a switch would be ignored at the next boot). Read by /update (http/update.ts).
  */
-var switching = { on: false, refuse: '' };
+export var switching = { on: false, refuse: '' };
 
 export function setImageSwitching(on: boolean, refuse?: string): void {
   switching.on = on;
   switching.refuse = refuse || '';
-}
-
-export function imageSwitching(): boolean {
-  return switching.on;
-}
-
-export function updateRefusal(): string {
-  return switching.refuse;
 }
 
 export function readOtaState(storage: Storage): OtaState {
@@ -48,17 +40,6 @@ export function readOtaState(storage: Storage): OtaState {
     // a missing or broken state file means the first image, as the loader reads it
   }
   return { cur: SLOT_A };
-}
-
-/** The file an update writes: never the one running. */
-export function spareSlot(st: OtaState): string {
-  return st.cur === SLOT_A ? SLOT_B : SLOT_A;
-}
-
-/** Boots `name` next, on trial; the running image stays as the way back. */
-export function switchTo(storage: Storage, name: string): void {
-  var st = readOtaState(storage);
-  storage.write(OTA_STATE, JSON.stringify({ cur: name, prev: st.cur, trial: 1 }));
 }
 
 /**

@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { Storage } from '../../../src/hal/types';
-import { markHealthy, switchTo, readOtaState, spareSlot, OTA_STATE } from '../../../src/core/ota/slots';
+import { markHealthy, readOtaState, OTA_STATE } from '../../../src/core/ota/slots';
+import { switchTo, spareSlot } from '../../../src/core/ota/switch';
 
 const LOADER = fs.readFileSync(path.join(__dirname, '../../../src/core/ota/boot.js'), 'utf8');
 

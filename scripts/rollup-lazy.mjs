@@ -5,21 +5,24 @@
 // whether or not anything is ever built from it (measured: the MQTT, emoncms, OhmConnect and planning
 // classes cost ~1,850 vars when merely included). The code itself stays in flash either way.
 //
-// How: the feature is bundled on its own as an IIFE, wrapped in the factory function. Every module
-// under src/ that is not the feature's own (see `own`) stays external and is handed in from the
-// image, so state such as the config table or the claims arbiter is never duplicated.
+// How: the feature is bundled on its own as an IIFE, and its body becomes the body of the function
+// the import gives (the loader). Every module under src/ that is not the feature's own (see `own`)
+// stays external: the body names the image's own top-level bindings (the image has no wrapper, so
+// they are globals), so state such as the config table or the claims arbiter is never duplicated.
 import { rollup } from 'rollup';
 import ts from 'typescript';
+import * as acorn from 'acorn';
+import * as walk from 'acorn-walk';
 import path from 'node:path';
 import fs from 'node:fs';
 
 const PREFIX = 'lazy:';
 /**
- * Where the features' bodies are kept (see `banner`): a property of `global`, which the minifier
- * leaves alone (a top-level variable it would rename, or split into one variable per body, each a
- * global with a one-letter name that could take the place of an interpreter global such as `E`).
+ * The loader as rollup first sees it: a call of this marker with the bindings the feature takes from
+ * the image, which rollup names as they are named in the image. renderChunk then puts the feature's
+ * body in the loader's place, with those names.
  */
-const HOLDER = 'global.__lazy';
+const MARKER = '__lazyFeature';
 
 /** The .ts file an import names, or null for anything else. */
 function resolveTs(id, importer) {
@@ -30,11 +33,42 @@ function resolveTs(id, importer) {
 }
 
 /**
+ * The feature's body with the image's names for its bindings. The feature is built apart, so a
+ * name of its own (a local anywhere in it) may be one of those: such a name is renamed, all of its
+ * occurrences (the body does not yet refer to the image's names, only to `__x0_1` and the like).
+ * The loader is a function at the image's top level: the functions made in the body have one scope
+ * above them. Made three or four functions deep, each carried a copy of that scope chain: ~3
+ * JsVars more per function on Espruino (planning 955 → 745). And the feature costs the image its
+ * loader alone: it was a loader and a factory holding the bindings as parameters, one JsVar each
+ * (~150 JsVars with every feature on, measured on the interpreter).
+ */
+function withNames(f, names, ctx) {
+  const image = new Map(f.bindings.map((b, i) => [b, names[i]]));
+  const taken = new Set(names);
+  const text = '(function () {\n' + f.body + '\n})';
+  const edits = [];
+  walk.fullAncestor(acorn.parse(text, { ecmaVersion: 5 }), (n, _st, anc) => {
+    if (n.type !== 'Identifier') return;
+    const parent = anc[anc.length - 2];
+    if (parent.type === 'MemberExpression' && parent.property === n && !parent.computed) return;
+    if (parent.type === 'Property' && parent.key === n && !parent.computed) return;
+    if (/^(Labeled|Break|Continue)Statement$/.test(parent.type) && parent.label === n) return;
+    if (image.has(n.name)) edits.push({ at: n.start, end: n.end, name: image.get(n.name) });
+    else if (taken.has(n.name)) edits.push({ at: n.start, end: n.end, name: n.name + '$own' });
+  });
+  let out = text;
+  edits.sort((a, b) => b.at - a.at);
+  for (const e of edits) out = out.slice(0, e.at) + e.name + out.slice(e.end);
+  if (/\$own\b/.test(f.body)) ctx.error('lazy feature ' + f.file + ": a name ending in $own (a renamed local's form)");
+  return out.slice('(function () {\n'.length, -'\n})'.length);
+}
+
+/**
  * `own(file, entry)` says whether a module belongs in the feature's factory (true) or is taken
  * from the image (false). `tslibPath` replaces tslib, as in the image.
  */
 export function lazyFeatures({ own, tslibPath }) {
-  const factories = new Map(); // key → { file, text: the body's function }
+  const factories = new Map(); // file (under src/) → { file, body, bindings: the names it takes from the image }
   return {
     name: 'lazy-features',
     buildStart() {
@@ -85,32 +119,29 @@ export function lazyFeatures({ own, tslibPath }) {
       const { output } = await bundle.generate({ format: 'iife', name: '__feature', globals, strict: false, exports: 'named' });
       await bundle.close();
       const chunk = output[0];
-      // Each binding the feature uses is handed in as a parameter of its own, `__x0_1` for the
-      // second name taken from the first external module: the function made for the feature keeps
-      // its parameters for as long as the feature lives, and a parameter costs one JsVar, where an
-      // object of the bindings cost the object and a property per binding (29 JsVars fewer with
-      // every feature on, measured on the interpreter).
+      // Each binding the feature takes from the image gets a name of its own, `__x0_1` for the
+      // second name taken from the first external module; the loader hands them to the marker, and
+      // renderChunk puts the image's own names in their place.
       let imports = '';
-      const bound = new Map(); // external's parameter name → its bindings' parameter names
+      const bound = new Map(); // external's parameter name → its bindings' names
       for (const [file, name] of externals) {
         const names = chunk.importedBindings[file] || [];
         if (names.indexOf('*') >= 0 || names.indexOf('default') >= 0) this.error('lazy feature ' + entry + ': use named imports from ' + file);
         imports += 'import { ' + names.map((n, i) => n + ' as ' + name + '_' + i).join(', ') + " } from '" + file + "';\n";
         bound.set(name, { names, params: names.map((n, i) => name + '_' + i) });
       }
-      // The feature's body becomes a function made at the top level, before the image's own
-      // wrapper (see banner()): the functions made inside it then have one scope above them. Made
-      // three or four functions deep, each carried a copy of that scope chain: ~3 JsVars more per
-      // function on Espruino (planning 955 → 745).
       const m = /^var __feature = \(function \(([^)]*)\) \{\n([\s\S]*)\n\}\)\(([^)]*)\);\s*$/.exec(chunk.code);
       if (!m) this.error('lazy feature ' + entry + ': unexpected bundle shape');
-      // (rollup names the parameters after the modules, `text_ts`, and passes the externals `__x0`)
+      // (rollup names the parameters after the modules, `text_ts`, and passes the externals `__x0`;
+      // the first is the exports object, passed `{}`)
       const params = m[1].split(', ');
       const args = m[3].split(', ');
+      if (params[0] !== 'exports' || args[0] !== '{}') this.error('lazy feature ' + entry + ': unexpected bundle shape');
       let body = m[2];
-      for (let k = 0; k < params.length; k++) {
+      const bindings = [];
+      for (let k = 1; k < params.length; k++) {
         const b = bound.get(args[k]);
-        if (!b) continue;
+        if (!b) this.error('lazy feature ' + entry + ': unexpected parameter ' + params[k]);
         const param = '\\b' + params[k].replace(/\$/g, '\\$');
         body = body.replace(new RegExp(param + '\\.([A-Za-z_$][\\w$]*)', 'g'), (all, binding) => {
           const i = b.names.indexOf(binding);
@@ -118,21 +149,30 @@ export function lazyFeatures({ own, tslibPath }) {
           return b.params[i];
         });
         if (new RegExp(param + '\\b').test(body)) this.error('lazy feature ' + entry + ': ' + params[k] + ' is used other than through its bindings');
+        bindings.push(...b.params);
       }
-      const flat = (list) => list.map((p, k) => (bound.has(args[k]) ? bound.get(args[k]).params : [p])).reduce((x, y) => x.concat(y), []).join(', ');
-      // a short key (a long property name costs JsVars on the device), the same for the same file
       const rel = path.relative(path.resolve('src'), entry);
-      let h = 0;
-      for (let i = 0; i < rel.length; i++) h = (h * 31 + rel.charCodeAt(i)) % 46656;
-      const key = 'f' + h.toString(36);
-      if (factories.has(key) && factories.get(key).file !== rel) this.error('lazy features ' + rel + ' and ' + factories.get(key).file + ' share the key ' + key);
-      factories.set(key, { file: rel, text: '// ' + rel + '\n' + HOLDER + '.' + key + ' = function (' + flat(params) + ') {\n' + body + '\n};\n' });
-      return imports + 'export default function () {\n  return ' + HOLDER + '.' + key + '(' + flat(args) + ');\n}\n';
+      factories.set(rel, { file: rel, body, bindings });
+      return imports + 'export default function () {\n  return ' + MARKER + '(' + JSON.stringify(rel) + bindings.map((b) => ', ' + b).join('') + ');\n}\n';
     },
-    banner() {
-      // sorted: the same image from the same sources, whatever order the features loaded in
-      const keys = Array.from(factories.keys()).sort();
-      return keys.length ? HOLDER + ' = {};\n' + keys.map((k) => factories.get(k).text).join('') : '';
+    renderChunk(code) {
+      if (!factories.size) return null;
+      const edits = [];
+      const ast = acorn.parse(code, { ecmaVersion: 2020, sourceType: 'module' });
+      walk.ancestor(ast, {
+        CallExpression: (call, _st, anc) => {
+          if (call.callee.type !== 'Identifier' || call.callee.name !== MARKER) return;
+          const f = factories.get(call.arguments[0].value);
+          const loader = anc[anc.length - 3];
+          if (!f || anc[anc.length - 2].type !== 'ReturnStatement' || !loader || loader.type !== 'BlockStatement' || loader.body.length !== 1) this.error('lazy feature ' + call.arguments[0].value + ': unexpected loader');
+          const names = call.arguments.slice(1).map((a) => (a.type === 'Identifier' ? a.name : this.error('lazy feature ' + f.file + ': a binding is not a name')));
+          edits.push({ start: loader.start, end: loader.end, text: '{\n// ' + f.file + '\nvar exports = {};\n' + withNames(f, names, this) + '\n}' });
+        },
+      });
+      edits.sort((a, b) => b.start - a.start);
+      for (const e of edits) code = code.slice(0, e.start) + e.text + code.slice(e.end);
+      if (code.indexOf(MARKER) >= 0) this.error('a lazy feature loader was left in place');
+      return { code, map: null };
     },
   };
 }

@@ -8,6 +8,12 @@
 //   function Foo() {...} Foo.prototype.m = function () {...};
 // in the same place. A class whose wrapper does anything more (extends, other declarations, a
 // parameter) is left as it is.
+//
+// Then each `new Foo(...)` of such a class becomes `__construct(Foo, ...)`: an object made with
+// Object.create(Foo.prototype), with Foo called on it. The interpreter's `new` gives the class's
+// prototype a `constructor` property (a name of 11 characters: 2 JsVars per class) that nothing in
+// the image reads; Object.create does not. `instanceof` and the methods go through the prototype
+// as before. `new` with more arguments than __construct passes on is left as it is.
 'use strict';
 const acorn = require('acorn');
 const walk = require('acorn-walk');
@@ -39,18 +45,26 @@ function unwrapped(decl) {
   return body.slice(0, -1);
 }
 
-/** `code` with the wrapper of every such class taken away. */
-function unwrapClassWrappers(code) {
+/** How many arguments __construct passes on. */
+var CONSTRUCT_ARGS = 5;
+var CONSTRUCT = 'function __construct(C, a, b, c, d, e) {\n  var o = Object.create(C.prototype);\n  C.call(o, a, b, c, d, e);\n  return o;\n}\n';
+
+/** `code` with `new Foo(...)` made __construct(Foo, ...) for the classes named in `classes`. */
+function constructWithoutNew(code, classes) {
   const ast = acorn.parse(code, { ecmaVersion: 5, sourceType: 'script' });
   const edits = [];
   walk.simple(ast, {
-    VariableDeclaration(decl) {
-      const stmts = unwrapped(decl);
-      if (stmts) edits.push({ start: decl.start, end: decl.end, text: stmts.map((s) => code.slice(s.start, s.end)).join('\n') });
+    NewExpression(n) {
+      const c = n.callee;
+      const name = c.type === 'Identifier' ? c.name : c.type === 'MemberExpression' && !c.computed ? c.property.name : null;
+      if (!classes.has(name) || n.arguments.length > CONSTRUCT_ARGS) return;
+      const args = n.arguments.map((a) => ', ' + code.slice(a.start, a.end)).join('');
+      edits.push({ start: n.start, end: n.end, text: '__construct(' + code.slice(c.start, c.end) + args + ')' });
     },
   });
-  // from the end, so that the offsets before an edit stay right; a class inside another's
-  // wrapper (not expected) is left wrapped rather than edited twice
+  if (!edits.length) return code;
+  // (from the end, so that the offsets before an edit stay right; a `new` inside another's
+  // arguments is left to the outer one's text, which is taken as it was)
   edits.sort((a, b) => b.start - a.start);
   let out = code;
   let limit = Infinity;
@@ -59,7 +73,32 @@ function unwrapClassWrappers(code) {
     out = out.slice(0, e.start) + e.text + out.slice(e.end);
     limit = e.start;
   }
-  return out;
+  return CONSTRUCT + out;
+}
+
+/** `code` with the wrapper of every such class taken away. */
+function unwrapClassWrappers(code) {
+  const ast = acorn.parse(code, { ecmaVersion: 5, sourceType: 'script' });
+  const edits = [];
+  walk.simple(ast, {
+    VariableDeclaration(decl) {
+      const stmts = unwrapped(decl);
+      if (stmts) edits.push({ start: decl.start, end: decl.end, name: decl.declarations[0].id.name, text: stmts.map((s) => code.slice(s.start, s.end)).join('\n') });
+    },
+  });
+  // from the end, so that the offsets before an edit stay right; a class inside another's
+  // wrapper (not expected) is left wrapped rather than edited twice
+  edits.sort((a, b) => b.start - a.start);
+  let out = code;
+  let limit = Infinity;
+  const classes = new Set();
+  for (const e of edits) {
+    if (e.end > limit) continue;
+    out = out.slice(0, e.start) + e.text + out.slice(e.end);
+    limit = e.start;
+    classes.add(e.name);
+  }
+  return constructWithoutNew(out, classes);
 }
 
 /** The rollup plugin (ES5 output only: it parses the chunk as ES5). */

@@ -18,7 +18,7 @@ class Counter {
   get double() { return this.n * 2; }
 }
 class Named { constructor(public name: string) {} hello() { return 'hi ' + this.name; } }
-var out = [new Counter(2).add(3).n, new Counter(1).double, Counter.made, new Named('x').hello(), typeof Counter.prototype.add];
+var out = [new Counter(2).add(3).n, new Counter(1).double, Counter.made, new Named('x').hello(), typeof Counter.prototype.add, new Named('y') instanceof Named, new Named('z') instanceof Counter];
 `;
 
 test('plain classes lose their wrapper and behave the same', () => {
@@ -33,8 +33,31 @@ test('plain classes lose their wrapper and behave the same', () => {
     vm.runInNewContext(code, ctx);
     return ctx.out;
   };
-  expect(run(after)).toEqual([5, 2, 2, 'hi x', 'function']);
+  expect(run(after)).toEqual([5, 2, 2, 'hi x', 'function', true, false]);
   expect(run(after)).toEqual(run(before));
+});
+
+test('their `new` becomes __construct (no `constructor` on the device); other `new`s stay', () => {
+  const before = es5(CLASSES + `
+var holder = { Named: Named };
+var more = [new holder.Named('m').hello(), new Date(0).getTime(), new Error('e').message];
+class Six { sum: number; constructor(a: number, b: number, c: number, d: number, e: number, f: number) { this.sum = a + b + c + d + e + f; } }
+var six = new Six(1, 2, 3, 4, 5, 6).sum;
+`);
+  const after = unwrapClassWrappers(before);
+  expect(after).toMatch(/__construct\(Counter, 2\)/);
+  expect(after).toMatch(/__construct\(holder\.Named, 'm'\)/);
+  expect(after).toMatch(/new Date\(0\)/);
+  expect(after).toMatch(/new Error\('e'\)/);
+  // (more arguments than __construct passes on: left as it is)
+  expect(after).toMatch(/^function Six\(/m);
+  expect(after).toMatch(/new Six\(1, 2, 3, 4, 5, 6\)/);
+  expect(after).not.toMatch(/new (Counter|Named)\b/);
+  const ctx: any = {};
+  vm.runInNewContext(after, ctx);
+  expect(ctx.out).toEqual([5, 2, 2, 'hi x', 'function', true, false]);
+  expect(ctx.more).toEqual(['hi m', 0, 'e']);
+  expect(ctx.six).toBe(21);
 });
 
 test('a wrapper that does more is left as it is: extends (a parameter), another declaration, its own this', () => {

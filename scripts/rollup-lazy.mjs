@@ -133,11 +133,17 @@ export function lazyFeatures({ own, tslibPath }) {
       const m = /^var __feature = \(function \(([^)]*)\) \{\n([\s\S]*)\n\}\)\(([^)]*)\);\s*$/.exec(chunk.code);
       if (!m) this.error('lazy feature ' + entry + ': unexpected bundle shape');
       // (rollup names the parameters after the modules, `text_ts`, and passes the externals `__x0`;
-      // the first is the exports object, passed `{}`)
+      // the first is the exports object, passed `{}`: see `exported` below)
       const params = m[1].split(', ');
       const args = m[3].split(', ');
       if (params[0] !== 'exports' || args[0] !== '{}') this.error('lazy feature ' + entry + ': unexpected bundle shape');
-      let body = m[2];
+      // The exports become an object made as the loader returns: kept in the feature's scope, the
+      // exports object (and every exported constant's name, 2 JsVars for a long one) lived as long
+      // as the feature (23 JsVars for the WiFi manager).
+      const tail = /((?:\n[ \t]*(?:exports\.[\w$]+ = [\w$]+;)?)*)\n[ \t]*return exports;\s*$/.exec(m[2]);
+      if (!tail || /\bexports\b/.test(m[2].slice(0, tail.index))) this.error('lazy feature ' + entry + ': exports used other than at the end');
+      const exported = tail[1].split('\n').filter(Boolean).map((l) => /exports\.([\w$]+) = ([\w$]+);/.exec(l)).map((x) => x[1] + ': ' + x[2]);
+      let body = m[2].slice(0, tail.index) + '\nreturn { ' + exported.join(', ') + ' };';
       const bindings = [];
       for (let k = 1; k < params.length; k++) {
         const b = bound.get(args[k]);
@@ -166,7 +172,7 @@ export function lazyFeatures({ own, tslibPath }) {
           const loader = anc[anc.length - 3];
           if (!f || anc[anc.length - 2].type !== 'ReturnStatement' || !loader || loader.type !== 'BlockStatement' || loader.body.length !== 1) this.error('lazy feature ' + call.arguments[0].value + ': unexpected loader');
           const names = call.arguments.slice(1).map((a) => (a.type === 'Identifier' ? a.name : this.error('lazy feature ' + f.file + ': a binding is not a name')));
-          edits.push({ start: loader.start, end: loader.end, text: '{\n// ' + f.file + '\nvar exports = {};\n' + withNames(f, names, this) + '\n}' });
+          edits.push({ start: loader.start, end: loader.end, text: '{\n// ' + f.file + '\n' + withNames(f, names, this) + '\n}' });
         },
       });
       edits.sort((a, b) => b.start - a.start);

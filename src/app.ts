@@ -124,7 +124,7 @@ export class Gateway {
 
   /** The button held 5 s: the access point for provisioning. */
   accessPoint(): void {
-    if (this.wifi) this.wifi.startAccessPoint();
+    if (this.wifi) this.wifi.steps().startAccessPoint(this.wifi);
   }
 
   /** The button held 10 s: every setting back to its default, then a restart. */

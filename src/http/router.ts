@@ -29,7 +29,7 @@ export function createRouter(gw: Gateway) {
     }
     // (no auth while provisioning over the access point alone, as the reference: the password
     // cannot be entered on a device that is not set up yet)
-    var verdict = gw.wifi && gw.wifi.apOnly() ? 'ok' : gw.auth.check(h['authorization'], gw.config.get('www_username'), gw.config.get('www_password'));
+    var verdict = gw.wifi && gw.wifi.apOnly ? 'ok' : gw.auth.check(h['authorization'], gw.config.get('www_username'), gw.config.get('www_password'));
     if (verdict !== 'ok') {
       dropBody(req);
       if (verdict === 'locked') sendJson(res, 429, { msg: 'locked' });

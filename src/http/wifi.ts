@@ -22,9 +22,9 @@ export function handleWifi(gw: Gateway, ctx: Ctx): boolean {
   var w = gw.wifi;
   var name = ctx.parts[0];
   if (ctx.parts.length !== 1 || (name !== 'scan' && name !== 'apoff')) {
-    if (!w || !w.captive() || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return false;
+    if (!w || !w.captive || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return false;
     if (ctx.parts.length === 1 && name === '') return false;
-    var to = 'http://' + w.apIp() + '/#/setup';
+    var to = 'http://' + w.wifi.apIp() + '/#/setup';
     ctx.res.writeHead(302, { Location: to, 'Content-Type': 'text/html', 'Cache-Control': 'no-cache, no-store' });
     ctx.res.end('<a href="' + to + '">WiFi setup</a>');
     return true;
@@ -35,12 +35,12 @@ export function handleWifi(gw: Gateway, ctx: Ctx): boolean {
     return true;
   }
   if (name === 'scan') {
-    w.scan(function (list) {
+    w.steps().scan(w, function (list) {
       sendJson(ctx.res, 200, list);
     });
     return true;
   }
-  var why = w.apOff();
+  var why = w.steps().apOff(w);
   if (why) sendJson(ctx.res, 409, { msg: why });
   else sendText(ctx.res, 200, 'text/plain', 'Turning AP Off');
   return true;

@@ -24,8 +24,10 @@ import loadSntp from 'lazy:../services/sntp';
 // (the SNTP request itself, defined for each sync and dropped after it: services/sntp.ts)
 import loadSntpExchange from 'lazy:../services/sntp-exchange';
 import loadWifi from 'lazy:../services/wifi-manager';
-// (its name servers: the captive portal's while the access point is up, mDNS packets for each
-// datagram that may concern us: services/wifi-manager.ts, mdns.ts)
+// (its steps, for each radio event, timer, setting change and request; its name servers: the
+// captive portal's while the access point is up, mDNS packets for each datagram that may concern
+// us: services/wifi-manager.ts, mdns.ts)
+import loadWifiSteps from 'lazy:../services/wifi-steps';
 import loadCaptive from 'lazy:../services/captive-dns';
 import loadMdnsReply from 'lazy:../services/mdns-reply';
 // (the routes asked for now and then, defined for each such request and dropped after it: http/routes.ts)
@@ -95,7 +97,7 @@ var attachFeatures = function () {
   var c = gw.config;
   var added: any[] = [];
   // the radio first, whatever the memory: without it nobody can reach the rest
-  if (!gw.wifi && gw.hal.wifi) added.push((gw.wifi = new (loadWifi().WifiManager)(gw, gw.hal.wifi, { loadCaptive: loadCaptive, loadMdnsReply: loadMdnsReply })));
+  if (!gw.wifi && gw.hal.wifi) added.push((gw.wifi = new (loadWifi().WifiManager)(gw, gw.hal.wifi, { loadSteps: loadWifiSteps, loadCaptive: loadCaptive, loadMdnsReply: loadMdnsReply })));
   // (only at boot: Gateway.start() starts it with the monitor's status)
   if (!started && !gw.history && fits('history')) gw.history = new PowerHistory(gw.hal.clock);
   if (!gw.sntp && c.get('sntp_enabled') && fits('sntp')) added.push((gw.sntp = new (loadSntp().SntpService)(gw, { loadExchange: loadSntpExchange })));

@@ -14,10 +14,11 @@
 // attempt stops the station (disconnect) so that the radio stays on the access point's channel;
 // /apoff is refused while the station has no address, since it would leave no way in.
 import type { Gateway } from '../app';
-import type { Wifi, WifiNetwork } from '../hal/types';
+import type { Wifi } from '../hal/types';
 import type { CaptiveDns } from './captive-dns';
 import { MdnsResponder, MdnsReply } from './mdns';
 import { VERSION } from '../app';
+import type * as Steps from './wifi-steps';
 
 /** How often a station that cannot connect is tried again, while the access point is up. */
 export var STA_RETRY_MS = 300000;
@@ -33,60 +34,74 @@ export var AP_OFF_DELAY_MS = 1000;
 export var SCAN_TIMEOUT_MS = 15000;
 /** A /scan answer lists at most this many networks (the strongest). */
 export var MAX_NETWORKS = 20;
-/** 'disconnected' events this soon after our own disconnect() are its echo, not news. */
-var ECHO_MS = 1000;
-var AP_PASS_DEFAULT = 'openevse';
 /** The captive portal's DNS and mDNS ports (tests move them off the privileged/shared ones). */
 export var NAME_PORTS = { dns: 53, mdns: 5353 };
 
 /**
- * The name servers' code, fetched when needed rather than kept (on the ESP32 each is a `lazy:`
- * factory): the captive portal's DNS server while the access point is up, mDNS packets for each
+ * The code fetched when needed rather than kept (on the ESP32 each is a `lazy:` factory): the
+ * manager's steps (services/wifi-steps.ts) for each radio event, timer, setting change and
+ * request; the captive portal's DNS server while the access point is up; mDNS packets for each
  * datagram and announcement (services/mdns.ts).
  */
 export interface WifiOptions {
+  loadSteps: () => typeof Steps;
   loadCaptive: () => { CaptiveDns: typeof CaptiveDns };
   loadMdnsReply: () => MdnsReply;
 }
 
+/** The timers a step can set: each holds the next step of its kind. */
+type TimerField = 'staTimer' | 'apTimer' | 'reconfTimer';
+
+// This is the part that stays alive: the state, the timers, the name servers and the status fields. What happens
+// on a radio event, a timer, a setting change or a request (/scan, /apoff, the button) is
+// services/wifi-steps.ts, fetched through `steps()` each time: WiFi events are rare, and the
+// steps' functions would otherwise live as long as the device. The fields are read and written
+// by the steps (hence not private).
 export class WifiManager {
   /** The access point is up. */
   ap = false;
   /** The station has an address. */
   connected = false;
   /** An ssid is set: the station is wanted. */
-  private station = false;
+  station = false;
   /** A station attempt is under way. */
-  private connecting = false;
+  connecting = false;
+  /** Provisioning: the access point alone, no station wanted. Web auth is skipped then. */
+  apOnly = false;
+  /** The captive portal applies: the access point is up and the station has no address. */
+  captive = false;
   /** The station's next step: the attempt's timeout or the next retry. */
-  private staTimer: any = null;
+  staTimer: any = null;
   /** The access point's planned stop. */
-  private apTimer: any = null;
-  private reconfTimer: any = null;
-  private reconfSta = false;
-  private reconfAp = false;
-  private quietUntil = 0;
+  apTimer: any = null;
+  reconfTimer: any = null;
+  reconfSta = false;
+  reconfAp = false;
+  quietUntil = 0;
   /** What was last published, to publish changes only. */
-  private published = '';
+  published = '';
   /** The captive portal's name server, while the access point is up. */
-  private dns: CaptiveDns | null = null;
+  dns: CaptiveDns | null = null;
   /** `<hostname>.local` and the HTTP services, for the station's address. */
-  private mdns: MdnsResponder | null = null;
+  mdns: MdnsResponder | null = null;
+  /** The steps (services/wifi-steps.ts): `m.steps().scan(m, cb)`, `m.steps().apOff(m)`, ... */
+  steps: () => typeof Steps;
 
   constructor(
-    private gw: Gateway,
-    private wifi: Wifi,
-    private opts: WifiOptions
-  ) {}
+    public gw: Gateway,
+    public wifi: Wifi,
+    public opts: WifiOptions
+  ) {
+    this.steps = opts.loadSteps;
+  }
 
   start(): void {
     var self = this;
     this.wifi.onEvent(function (event, detail) {
-      if (event === 'connected') self.gotIp();
-      else if (event === 'disconnected') self.linkDown(detail || 'disconnected');
+      self.steps().event(self, event, detail);
     });
     this.wifi.setHostname(this.gw.config.get('hostname'));
-    this.begin();
+    this.steps().begin(this);
   }
 
   /** Stops the timers and the name servers (the radio is left as it is). */
@@ -103,31 +118,11 @@ export class WifiManager {
 
   /** Re-applies what depends on the WiFi settings after a /config or /savenetwork change. */
   configChanged(changed: string[]): void {
-    var self = this;
-    var clock = this.gw.hal.clock;
+    // (any settings change comes here: the steps are fetched only for the WiFi ones)
     for (var i = 0; i < changed.length; i++) {
-      switch (changed[i]) {
-        case 'ssid':
-        case 'pass':
-          this.reconfSta = true;
-          break;
-        case 'ap_ssid':
-        case 'ap_pass':
-          this.reconfAp = true;
-          break;
-        case 'hostname':
-          this.wifi.setHostname(this.gw.config.get('hostname'));
-          if (this.mdns) this.mdns.setHostname(this.gw.config.get('hostname'));
-          this.gw.hal.log('info', 'wifi: hostname ' + this.gw.config.get('hostname') + ' from the next connection on');
-          break;
-      }
+      var k = changed[i];
+      if (k === 'ssid' || k === 'pass' || k === 'ap_ssid' || k === 'ap_pass' || k === 'hostname') return this.steps().configChanged(this, changed);
     }
-    if (!this.reconfSta && !this.reconfAp) return;
-    clock.clearTimeout(this.reconfTimer);
-    this.reconfTimer = clock.setTimeout(function () {
-      self.reconfTimer = null;
-      self.reconfigure();
-    }, RECONFIGURE_DELAY_MS);
   }
 
   /** `mode`, `wifi_client_connected`, `net_connected`, `ipaddress` and `srssi` for /status. */
@@ -137,184 +132,8 @@ export class WifiManager {
     return doc;
   }
 
-  /** Provisioning: the access point alone, no station wanted. Web auth is skipped then. */
-  apOnly(): boolean {
-    return this.ap && !this.station;
-  }
-
-  /** The captive portal applies: the access point is up and the station has no address. */
-  captive(): boolean {
-    return this.ap && !this.connected;
-  }
-
-  apIp(): string {
-    return this.wifi.apIp();
-  }
-
-  /** The button: the access point for provisioning, until /apoff or the next station connection. */
-  startAccessPoint(): void {
-    this.startAp();
-    this.changed();
-  }
-
-  /** /apoff: the access point goes off AP_OFF_DELAY_MS later. A message says why not. */
-  apOff(): string | null {
-    if (!this.connected) return 'The access point is the only way in until the station is connected';
-    this.stopApIn(AP_OFF_DELAY_MS);
-    return null;
-  }
-
-  /** The networks in range, strongest first; `cb` exactly once. */
-  scan(cb: (list: WifiNetwork[]) => void): void {
-    var clock = this.gw.hal.clock;
-    var guard: any = null;
-    var done = false;
-    var finish = function (list: WifiNetwork[]) {
-      if (done) return;
-      done = true;
-      clock.clearTimeout(guard);
-      list.sort(function (a, b) {
-        return b.rssi - a.rssi;
-      });
-      cb(list.length > MAX_NETWORKS ? list.slice(0, MAX_NETWORKS) : list);
-    };
-    // The ESP32 does not scan while the station is still trying to join (the reference drops the
-    // attempt too); the retry comes STA_RETRY_MS later as after any failure.
-    if (this.connecting) this.failed('attempt stopped for a scan');
-    guard = clock.setTimeout(function () {
-      finish([]);
-    }, SCAN_TIMEOUT_MS);
-    this.wifi.scan(finish);
-  }
-
-  /** From the settings: the station when an ssid is set, else the access point alone. */
-  private begin(): void {
-    var clock = this.gw.hal.clock;
-    clock.clearTimeout(this.staTimer);
-    this.staTimer = null;
-    this.leave();
-    this.station = !!this.gw.config.get('ssid');
-    if (this.station) this.join();
-    else this.startAp();
-    this.changed();
-  }
-
-  private reconfigure(): void {
-    if (this.reconfAp && this.ap) {
-      // a new name or password only applies to a restarted access point
-      this.ap = false;
-      this.wifi.stopAP();
-      this.startAp();
-      if (this.connected) this.stopApIn(AP_AUTO_STOP_MS);
-    }
-    var sta = this.reconfSta;
-    this.reconfSta = this.reconfAp = false;
-    if (sta) this.begin();
-    else this.changed();
-  }
-
-  private join(): void {
-    var self = this;
-    var clock = this.gw.hal.clock;
-    var ssid = this.gw.config.get('ssid');
-    this.connecting = true;
-    clock.clearTimeout(this.staTimer);
-    this.staTimer = clock.setTimeout(function () {
-      self.staTimer = null;
-      self.failed('no address after ' + CONNECT_TIMEOUT_MS / 1000 + ' s');
-    }, CONNECT_TIMEOUT_MS);
-    this.gw.hal.log('info', 'wifi: joining ' + ssid);
-    this.wifi.connect(ssid, this.gw.config.get('pass'), function (err) {
-      if (err) self.failed(err);
-      else self.gotIp();
-    });
-  }
-
-  /** Stops the station (an attempt or a link); the event that echoes it is ignored. */
-  private leave(): void {
-    if (this.connected || this.connecting) this.quietUntil = this.gw.hal.clock.now() + ECHO_MS;
-    this.connected = this.connecting = false;
-    this.wifi.disconnect();
-  }
-
-  private gotIp(): void {
-    // (an address nobody asked for, e.g. from credentials the interpreter saved itself, is not ours)
-    if (this.connected || !this.station) return;
-    var clock = this.gw.hal.clock;
-    this.connecting = false;
-    this.connected = true;
-    this.quietUntil = 0;
-    clock.clearTimeout(this.staTimer);
-    this.staTimer = null;
-    this.gw.hal.log('info', 'wifi: connected to ' + this.gw.config.get('ssid') + ' as ' + this.wifi.stationIp());
-    if (this.ap) this.stopApIn(AP_AUTO_STOP_MS);
-    this.changed();
-  }
-
-  private linkDown(why: string): void {
-    var clock = this.gw.hal.clock;
-    if (clock.now() < this.quietUntil) return;
-    if (this.connecting) return this.failed(why);
-    if (!this.connected) return;
-    this.connected = false;
-    // a planned stop of the access point would leave no way in if the link stays down
-    clock.clearTimeout(this.apTimer);
-    this.apTimer = null;
-    this.gw.hal.log('warn', 'wifi: link lost (' + why + '), joining again');
-    this.join();
-    this.changed();
-  }
-
-  /** The attempt failed: the access point comes up, and the station is tried again later. */
-  private failed(why: string): void {
-    if (!this.connecting) return;
-    var self = this;
-    var clock = this.gw.hal.clock;
-    this.gw.hal.log('warn', 'wifi: ' + this.gw.config.get('ssid') + ': ' + why + '; access point up, next try in ' + STA_RETRY_MS / 60000 + ' min');
-    // (the station stops trying so that the radio stays on the access point's channel)
-    this.leave();
-    this.startAp();
-    clock.clearTimeout(this.staTimer);
-    this.staTimer = clock.setTimeout(function () {
-      self.staTimer = null;
-      self.join();
-      self.changed();
-    }, STA_RETRY_MS);
-    this.changed();
-  }
-
-  private startAp(): void {
-    var log = this.gw.hal.log;
-    this.gw.hal.clock.clearTimeout(this.apTimer);
-    this.apTimer = null;
-    if (this.ap) return;
-    this.ap = true;
-    var c = this.gw.config;
-    var ssid = c.get('ap_ssid');
-    var pass = c.get('ap_pass');
-    if (!ssid || ssid.length < 2) ssid = 'OpenEVSE_' + String(this.gw.hal.system.id()).slice(-4).toLowerCase();
-    if (!pass || pass.length < 8) pass = AP_PASS_DEFAULT;
-    log('info', 'wifi: access point ' + ssid + ' at ' + this.wifi.apIp());
-    this.wifi.startAP(ssid, pass, function (err) {
-      if (err) log('error', 'wifi: access point ' + ssid + ': ' + err);
-    });
-  }
-
-  private stopApIn(ms: number): void {
-    var self = this;
-    var clock = this.gw.hal.clock;
-    clock.clearTimeout(this.apTimer);
-    this.apTimer = clock.setTimeout(function () {
-      self.apTimer = null;
-      if (!self.ap) return;
-      self.ap = false;
-      self.wifi.stopAP();
-      self.gw.hal.log('info', 'wifi: access point off');
-      self.changed();
-    }, ms);
-  }
-
-  private fields(doc: { [key: string]: any }): { [key: string]: any } {
+  /** The network fields as published (/ws, MQTT) when they change. */
+  fields(doc: { [key: string]: any }): { [key: string]: any } {
     doc.mode = this.ap ? (this.station ? 'STA+AP' : 'AP') : 'STA';
     doc.wifi_client_connected = this.connected ? 1 : 0;
     doc.net_connected = doc.wifi_client_connected;
@@ -327,7 +146,7 @@ export class WifiManager {
    * captive portal), and `<hostname>.local` to the station's address (mDNS). Only where the host
    * has UDP (not in the tests' fake radio without it).
    */
-  private names(): void {
+  names(): void {
     var hal = this.gw.hal;
     if (!hal.udp) return;
     if (this.ap && !this.dns) {
@@ -350,13 +169,18 @@ export class WifiManager {
     this.mdns.setAddress(this.connected ? this.wifi.stationIp() : '');
   }
 
-  /** Publishes the network fields (/ws, MQTT) when they differ from the last ones published. */
-  private changed(): void {
-    this.names();
-    var doc = this.fields({});
-    var key = doc.mode + ' ' + doc.ipaddress + ' ' + doc.wifi_client_connected;
-    if (key === this.published) return;
-    this.published = key;
-    this.gw.publish(doc);
+  /**
+   * `step` of the steps module `ms` from now, in the timer `field` (any step planned there before
+   * is dropped). The timer's closure is made here, not in the steps module, so that it does not
+   * keep that module alive until then.
+   */
+  later(field: TimerField, ms: number, step: 'reconfigure' | 'timedOut' | 'retry' | 'apOffNow'): void {
+    var self = this;
+    var clock = this.gw.hal.clock;
+    clock.clearTimeout(this[field]);
+    this[field] = clock.setTimeout(function () {
+      self[field] = null;
+      self.steps()[step](self);
+    }, ms);
   }
 }

@@ -19,8 +19,8 @@ export interface DeviceOnEmulator {
   close(): Promise<void>;
 }
 
-/** The image on a powered emulated controller (fast timing). */
-export async function bootOnEmulator(): Promise<DeviceOnEmulator> {
+/** The image on a powered emulated controller (fast timing); `more`: more bootDevice options (e.g. `wifi`). */
+export async function bootOnEmulator(more?: { [key: string]: any }): Promise<DeviceOnEmulator> {
   const pair = await openPtyPair();
   let toGateway: (b: string) => void = () => undefined;
   const emu = new ControllerEmulator({ clock: nodeClock, timing: 'fast', write: (b) => toGateway(b) });
@@ -32,7 +32,7 @@ export async function bootOnEmulator(): Promise<DeviceOnEmulator> {
     await pair.close();
   };
   try {
-    const dev = await bootDevice({ image: true, board: { rapi_path: pair.gatewayPath } });
+    const dev = await bootDevice(Object.assign({ image: true, board: { rapi_path: pair.gatewayPath } }, more));
     return { dev, emu, close: async () => (await dev.stop(), await close()) };
   } catch (e) {
     await close();

@@ -10,9 +10,10 @@ import { Wifi, WifiNetwork } from '../../src/hal/types';
 import type { WifiOptions } from '../../src/services/wifi-manager';
 import * as captive from '../../src/services/captive-dns';
 import * as mdnsReply from '../../src/services/mdns-reply';
+import * as steps from '../../src/services/wifi-steps';
 
-/** The WiFi manager's name-server code, as the Node side hands it in (the device defines it per use). */
-export const NAME_CODE: WifiOptions = { loadCaptive: () => captive, loadMdnsReply: () => mdnsReply };
+/** The WiFi manager's code it fetches when needed, as the Node side hands it in (the device defines it per use). */
+export const WIFI_CODE: WifiOptions = { loadSteps: () => steps, loadCaptive: () => captive, loadMdnsReply: () => mdnsReply };
 
 export class FakeWifi implements Wifi {
   /** Every call, in order: "connect home secret", "startAP OpenEVSE_1a2b openevse", "stopAP", ... */

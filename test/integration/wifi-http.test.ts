@@ -3,7 +3,7 @@
 // the ESP32's radio cannot exist here).
 import { startGateway, basicAuth, waitFor, TestGateway } from '../helpers/gateway';
 import { call, rawPath } from '../helpers/http';
-import { FakeWifi, NAME_CODE } from '../helpers/fake-wifi';
+import { FakeWifi, WIFI_CODE } from '../helpers/fake-wifi';
 import { WifiManager, RECONFIGURE_DELAY_MS, AP_OFF_DELAY_MS } from '../../src/services/wifi-manager';
 
 jest.setTimeout(30000);
@@ -13,7 +13,7 @@ const AUTH = { Authorization: basicAuth('admin', 'pw') };
 function attach(tg: TestGateway, outcome: 'manual' | 'ok' | 'fail' = 'manual'): FakeWifi {
   const radio = new FakeWifi();
   radio.outcome = outcome;
-  tg.gateway.wifi = new WifiManager(tg.gateway, radio, NAME_CODE);
+  tg.gateway.wifi = new WifiManager(tg.gateway, radio, WIFI_CODE);
   tg.gateway.wifi.start();
   return radio;
 }

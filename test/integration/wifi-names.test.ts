@@ -8,7 +8,7 @@ import { WifiManager, NAME_PORTS, AP_AUTO_STOP_MS } from '../../src/services/wif
 import { ConfigStore } from '../../src/core/config/store';
 import { nodeUdp } from '../../src/hal/node/udp';
 import { FakeClock } from '../helpers/fake-clock';
-import { FakeWifi, NAME_CODE } from '../helpers/fake-wifi';
+import { FakeWifi, WIFI_CODE } from '../helpers/fake-wifi';
 import { MemStorage } from '../unit/schedule/helpers';
 import { freeUdpPort } from '../helpers/udp';
 
@@ -46,7 +46,7 @@ describe('WiFi manager: captive DNS and mDNS follow the link', () => {
     const log = (level: string, msg: string) => logs.push(level + ' ' + msg);
     const gw: any = { config: cfg, hal: { clock, log, system: { id: () => ID }, udp: nodeUdp(log as any) }, publish: () => {} };
     const radio = new FakeWifi();
-    const wifi = new WifiManager(gw, radio, NAME_CODE);
+    const wifi = new WifiManager(gw, radio, WIFI_CODE);
     wifi.start();
     await new Promise((r) => setTimeout(r, 100));
 

@@ -3,7 +3,7 @@
 import { WifiManager, STA_RETRY_MS, AP_AUTO_STOP_MS, CONNECT_TIMEOUT_MS, RECONFIGURE_DELAY_MS, AP_OFF_DELAY_MS, SCAN_TIMEOUT_MS } from '../../../src/services/wifi-manager';
 import { ConfigStore } from '../../../src/core/config/store';
 import { FakeClock } from '../../helpers/fake-clock';
-import { FakeWifi, NAME_CODE } from '../../helpers/fake-wifi';
+import { FakeWifi, WIFI_CODE } from '../../helpers/fake-wifi';
 import { MemStorage } from '../schedule/helpers';
 
 const ID = '9C9C1FE57B2C';
@@ -21,7 +21,7 @@ function setup(config: { [k: string]: any } = {}) {
     publish: (c: any) => published.push(c),
   };
   const radio = new FakeWifi();
-  const wifi = new WifiManager(gw, radio, NAME_CODE);
+  const wifi = new WifiManager(gw, radio, WIFI_CODE);
   /** As Gateway.configChanged does after a /config POST. */
   const change = (patch: { [k: string]: any }) => {
     const r = cfg.update(patch);
@@ -39,8 +39,8 @@ describe('WifiManager', () => {
     expect(t.radio.ap).toEqual({ ssid: 'OpenEVSE_7b2c', pass: 'openevse' });
     expect(t.radio.calls.filter((c) => c.startsWith('connect'))).toEqual([]);
     expect(t.status()).toEqual({ mode: 'AP', wifi_client_connected: 0, net_connected: 0, ipaddress: '192.168.4.1', srssi: 0 });
-    expect(t.wifi.apOnly()).toBe(true);
-    expect(t.wifi.captive()).toBe(true);
+    expect(t.wifi.apOnly).toBe(true);
+    expect(t.wifi.captive).toBe(true);
     expect(t.published).toEqual([{ mode: 'AP', wifi_client_connected: 0, net_connected: 0, ipaddress: '192.168.4.1' }]);
     // nothing else happens on its own: no retries, no stop
     t.clock.advance(STA_RETRY_MS * 3);
@@ -63,11 +63,11 @@ describe('WifiManager', () => {
     expect(t.radio.calls).toContain('connect home secret');
     expect(t.radio.ap).toBeNull();
     expect(t.status().mode).toBe('STA');
-    expect(t.wifi.apOnly()).toBe(false);
+    expect(t.wifi.apOnly).toBe(false);
     t.radio.succeed('192.168.1.50');
     expect(t.status()).toEqual({ mode: 'STA', wifi_client_connected: 1, net_connected: 1, ipaddress: '192.168.1.50', srssi: -55 });
     expect(t.published[t.published.length - 1]).toEqual({ mode: 'STA', wifi_client_connected: 1, net_connected: 1, ipaddress: '192.168.1.50' });
-    expect(t.wifi.captive()).toBe(false);
+    expect(t.wifi.captive).toBe(false);
     // connected: no timeout fires later, no access point
     t.clock.advance(CONNECT_TIMEOUT_MS + STA_RETRY_MS);
     expect(t.radio.ap).toBeNull();
@@ -84,8 +84,8 @@ describe('WifiManager', () => {
     expect(t.status().mode).toBe('STA+AP');
     expect(t.status().ipaddress).toBe('192.168.4.1');
     // STA+AP is not provisioning: auth stays on; but the captive portal helps the phone on the AP
-    expect(t.wifi.apOnly()).toBe(false);
-    expect(t.wifi.captive()).toBe(true);
+    expect(t.wifi.apOnly).toBe(false);
+    expect(t.wifi.captive).toBe(true);
     expect(t.logs.some((l) => l.startsWith('warn wifi: home: AUTH_FAIL'))).toBe(true);
     expect(STA_RETRY_MS).toBe(300000);
     t.clock.advance(STA_RETRY_MS - 1);
@@ -194,11 +194,11 @@ describe('WifiManager', () => {
     t.radio.take();
     t.change({ ssid: 'home', pass: 'secret' });
     // auth stays off until the change is applied (the reply to the POST goes out over the AP)
-    expect(t.wifi.apOnly()).toBe(true);
+    expect(t.wifi.apOnly).toBe(true);
     t.clock.advance(RECONFIGURE_DELAY_MS);
     expect(t.radio.take()).toEqual(['disconnect', 'connect home secret']);
     expect(t.status().mode).toBe('STA+AP');
-    expect(t.wifi.apOnly()).toBe(false);
+    expect(t.wifi.apOnly).toBe(false);
     t.radio.succeed();
     t.clock.advance(AP_AUTO_STOP_MS);
     expect(t.radio.ap).toBeNull();
@@ -213,7 +213,7 @@ describe('WifiManager', () => {
     t.clock.advance(RECONFIGURE_DELAY_MS);
     expect(t.radio.ap).not.toBeNull();
     expect(t.status()).toMatchObject({ mode: 'AP', wifi_client_connected: 0 });
-    expect(t.wifi.apOnly()).toBe(true);
+    expect(t.wifi.apOnly).toBe(true);
   });
 
   test('ap_ssid changed while the access point is up: it restarts with the new name', () => {
@@ -236,12 +236,12 @@ describe('WifiManager', () => {
     const t = setup({ ssid: 'home', pass: 'secret' });
     t.wifi.start();
     t.radio.fail();
-    expect(t.wifi.apOff()).toMatch(/only way in/);
+    expect(t.wifi.steps().apOff(t.wifi)).toMatch(/only way in/);
     t.clock.advance(AP_OFF_DELAY_MS * 10);
     expect(t.radio.ap).not.toBeNull();
     t.clock.advance(STA_RETRY_MS);
     t.radio.succeed();
-    expect(t.wifi.apOff()).toBeNull();
+    expect(t.wifi.steps().apOff(t.wifi)).toBeNull();
     t.clock.advance(AP_OFF_DELAY_MS - 1);
     expect(t.radio.ap).not.toBeNull();
     t.clock.advance(1);
@@ -252,7 +252,7 @@ describe('WifiManager', () => {
     const t = setup({ ssid: 'home', pass: 'secret' });
     t.wifi.start();
     t.radio.succeed();
-    t.wifi.startAccessPoint();
+    t.wifi.steps().startAccessPoint(t.wifi);
     expect(t.radio.ap).not.toBeNull();
     expect(t.status().mode).toBe('STA+AP');
     expect(t.published[t.published.length - 1].mode).toBe('STA+AP');
@@ -264,12 +264,12 @@ describe('WifiManager', () => {
     const t = setup({ ssid: 'home', pass: 'secret' });
     t.wifi.start();
     t.radio.take();
-    const list = await new Promise<any[]>((resolve) => t.wifi.scan(resolve));
+    const list = await new Promise<any[]>((resolve) => t.wifi.steps().scan(t.wifi, resolve));
     expect(list.map((n) => n.ssid)).toEqual(['home', 'neighbour', 'cafe']);
     expect(t.radio.take()).toEqual(['disconnect', 'startAP OpenEVSE_7b2c openevse', 'scan']);
     t.radio.networks = null;
     let got: any[] | undefined;
-    t.wifi.scan((l) => (got = l));
+    t.wifi.steps().scan(t.wifi, (l) => (got = l));
     t.clock.advance(SCAN_TIMEOUT_MS - 1);
     expect(got).toBeUndefined();
     t.clock.advance(1);

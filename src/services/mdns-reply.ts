@@ -5,7 +5,11 @@
 // moment, not for as long as the station is up.
 import type { MdnsResponder } from './mdns';
 import { parseQuery, header, record, encodeName, ipBytes, srvData, txtData, FLAG_QR, FLAG_AA, TYPE_A, TYPE_PTR, TYPE_TXT, TYPE_SRV, TYPE_ANY, CLASS_IN, CLASS_ANY } from './dns-packet';
-import { MDNS_GROUP, MDNS_PORT, SERVICE_ENUM, SERVICES } from './mdns';
+import { MDNS_GROUP, MDNS_PORT } from './mdns';
+
+var SERVICE_ENUM = '_services._dns-sd._udp.local';
+/** (services/mdns.ts looks for these names in a datagram before it fetches this module) */
+var SERVICES = ['_http._tcp.local', '_openevse._tcp.local'];
 
 var TTL_S = 120;
 var LEGACY_TTL_S = 10;

@@ -18,8 +18,6 @@ import type { Udp, UdpSocket, Log, Clock } from '../hal/types';
 
 export var MDNS_GROUP = '224.0.0.251';
 export var MDNS_PORT = 5353;
-export var SERVICE_ENUM = '_services._dns-sd._udp.local';
-export var SERVICES = ['_http._tcp.local', '_openevse._tcp.local'];
 
 /** What the packets need: services/mdns-reply.ts. */
 export interface MdnsReply {
@@ -103,7 +101,7 @@ export class MdnsResponder {
 
   /**
    * Whether a datagram may be a question we answer: a query (not a response) naming our host or
-   * one of the services somewhere in its bytes. Every name a question can carry is written out in
+   * one of the services (mdns-reply.ts SERVICES, SERVICE_ENUM) somewhere in its bytes. Every name a question can carry is written out in
    * full at its first appearance (a compression pointer only points back), so a question about us
    * cannot pass unseen.
    */

@@ -9,6 +9,7 @@ import { openPtyPair, PtyPair } from '../../src/emulator/pty';
 import { attachSerialPort, Closable } from '../../src/emulator/cli';
 import { nodeClock } from '../../src/hal/node/clock';
 import { deviceHttp } from '../helpers/device-http';
+import { WsTestClient } from '../helpers/ws-client';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { bootDevice, IMAGE } = require('../espruino-sim');
@@ -63,6 +64,32 @@ test('/status answers from the image, with the controller reached over the pty',
   await r.arrayBuffer();
 });
 
+
+test('/ws from the image: the status at once, then changes; two browsers at once, each closed cleanly', async () => {
+  // (the connection's class is defined for each connection on the device: hal/espruino/upgraded.ts)
+  await until('evse_connected 1', async () => (await getJson('/status')).evse_connected === 1);
+  const port = Number(new URL(dev.url).port);
+  const a = new WsTestClient(port);
+  const b = new WsTestClient(port);
+  await a.opened();
+  await b.opened();
+  expect([a.status, b.status]).toEqual([101, 101]);
+  await a.nextText(1);
+  await b.nextText(1);
+  expect(a.texts()[0]).toMatchObject({ evse_connected: 1, state: emu.snapshot().state });
+  const n = a.texts().length;
+  expect((await send('POST', '/config', { divert_PV_ratio: 1.2 })).status).toBe(200);
+  await a.until(() => a.texts().slice(n).some((t) => t.config_version !== undefined), 'the config change pushed');
+  a.send(8, Buffer.from([0x03, 0xe8]));
+  await a.until(() => a.closed, 'closed after the close frame');
+  b.destroy();
+  // and a third one after both are gone
+  const c = new WsTestClient(port);
+  await c.opened();
+  await c.nextText(1);
+  expect(c.status).toBe(101);
+  c.destroy();
+});
 test('/config answers; a POST is stored in the Storage folder and survives a reboot', async () => {
   const before = await getJson('/config');
   expect(before).toHaveProperty('mqtt_server');

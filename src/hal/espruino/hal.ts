@@ -1,7 +1,9 @@
 // The HAL on the Espruino interpreter (ESP32, or its Linux build for tests).
-import { Hal, System, Log, SerialLink, Storage, HttpServer, Clock, Net, TcpSocket, RawSocket, Crypto, Udp, UdpSocket } from '../types';
+import { Hal, System, Log, SerialLink, Storage, HttpServer, Clock, Net, TcpSocket, Crypto, Udp, UdpSocket } from '../types';
 import { espruinoWifi } from './wifi';
 import { espruinoButton } from './button';
+// (defined for each WebSocket connection: no class in RAM while no browser is connected)
+import loadUpgraded from 'lazy:./upgraded';
 
 /** Which pins/paths a board uses; read from Storage `board.json` (written by the flash script). */
 export interface Board {
@@ -77,41 +79,13 @@ function storage(): Storage {
   };
 }
 
-/**
- * A connection after `101 Switching Protocols`. Espruino keeps it as the request/response pair:
- * bytes arrive as the request's 'data' events, `res.write` sends them raw, the request's 'close'
- * fires when it ends. Methods on the prototype: no functions per connection.
- */
-class UpgradedConnection implements RawSocket {
-  constructor(private req: any, private res: any) {}
-  write(data: string) {
-    // Espruino throws "This socket is closed" once the peer has gone.
-    try {
-      this.res.write(data);
-    } catch (e) {}
-  }
-  end() {
-    try {
-      this.res.end();
-    } catch (e) {}
-  }
-  pending() {
-    // `dSnd` is where the interpreter queues unsent bytes (socketserver.c HTTP_NAME_SEND_DATA).
-    var s = this.res.dSnd;
-    return s ? s.length : 0;
-  }
-  on(event: string, cb: any) {
-    this.req.on(event, cb);
-  }
-}
-
 function httpServer(): HttpServer {
   return {
     upgrade: function (req: any, res: any, headers) {
       res.writeHead(101, headers);
       // The request object lives as long as the connection: let its headers go (~20 JsVars).
       delete req.headers;
-      return new UpgradedConnection(req, res);
+      return new (loadUpgraded().UpgradedConnection)(req, res);
     },
     listen: function (port, handler) {
       require('http')

@@ -90,7 +90,7 @@ c.onConnect = function () {
   c.publish('openevse/amp', '15800');
   c.publish('openevse/event', 'started', 1);
   setTimeout(function () {
-    print('MEM code+adapter ' + (m1 - m0) + ' construct+3 subs ' + (m2 - m1) + ' connected ' + (m3 - m0) + ' after publishes/messages ' + (used() - m0) + ' msgs ' + got + ' inflight ' + c.inflight() + ' total ' + used());
+    print('MEM code+adapter ' + (m1 - m0) + ' construct+3 subs ' + (m2 - m1) + ' connected ' + (m3 - m0) + ' after publishes/messages ' + (used() - m0) + ' msgs ' + got + ' inflight ' + (c as any).flights.length + ' total ' + used());
   }, 3500);
 };
 c.start();

@@ -223,7 +223,7 @@ maybe('mosquitto', () => {
     cmd.publish('cmd/override/set', 'toggle', 1);
     await waitFor(() => subGot.length === 1, 3000, 'command after 20 restarts');
 
-    await waitFor(() => pub.inflight() === 0, 3000, 'QoS 1 drained');
+    await waitFor(() => (pub as any).flights.length === 0, 3000, 'QoS 1 drained');
     const seen: { [topic: string]: string } = {};
     const sub = client({ clientId: 'evse-subscriber' });
     sub.onMessage = (t, p, retain) => {

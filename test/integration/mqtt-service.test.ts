@@ -138,7 +138,8 @@ test('retained announce on connect; a late subscriber gets it', async () => {
 test('the whole status goes out on connect, one <base>/<key> each; /status has mqtt_connected', async () => {
   // the gateway connected before the watcher subscribed: make it connect again
   const from = msgs.length;
-  svc.client!.reconnect();
+  svc.client!.stop();
+  svc.client!.start();
   await waitFor(() => last(base + '/config_version', from) !== undefined && last(base + '/state', from) !== undefined, 'status values');
   expect(last(base + '/evse_connected', from)!.payload).toBe('1');
   expect(last(base + '/state', from)!.retain).toBe(false); // mqtt_retained is off by default

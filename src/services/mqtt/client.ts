@@ -22,7 +22,6 @@ import {
   PUBACK,
   SUBACK,
   SUBSCRIBE,
-  UNSUBSCRIBE,
   PINGREQ,
   DISCONNECT,
 } from './codec';
@@ -197,38 +196,15 @@ export class MqttClient {
     this.run(END);
   }
 
-  /** New options (host, credentials, will...): applied by the next connection, made at once. */
-  setOptions(options: MqttOptions): void {
-    this.o = options;
-    this.dec.max = options.maxPacket == null ? 4096 : options.maxPacket;
-    this.reconnect();
-  }
-
-  /** Drops the connection (if any) and connects again after the shortest backoff delay. */
-  reconnect(): void {
-    if (this.state === DISABLED) return;
-    if (this.state === CONNECTED) this.run(WRITE, encode({ type: DISCONNECT }));
-    this.attempts = 0;
-    if (this.sock) this.run(END);
-    else {
-      this.clock.clearTimeout(this.timer);
-      this.run(OPEN);
-    }
-  }
-
   connected(): boolean {
     return this.state === CONNECTED;
-  }
-
-  /** 'disabled' | 'connecting' | 'connected' | 'disconnected' */
-  status(): string {
-    return STATUS_NAMES.split(',')[this.state];
   }
 
   /** Adds the `mqtt_*` fields of /status to `out`. */
   statusFields(out: any): any {
     out.mqtt_connected = this.state === CONNECTED ? 1 : 0;
-    out.mqtt_status = this.status();
+    // 'disabled' | 'connecting' | 'connected' | 'disconnected'
+    out.mqtt_status = STATUS_NAMES.split(',')[this.state];
     out.mqtt_error = this.error;
     out.mqtt_error_detail = this.errorDetail;
     out.mqtt_connected_since = this.state === CONNECTED ? Math.floor(this.connectedSince / 1000) : 0;
@@ -291,16 +267,6 @@ export class MqttClient {
     return true;
   }
 
-  unsubscribe(filter: string): void {
-    var subs = this.subs;
-    for (var i = 0; i < subs.length; i++)
-      if (subs[i].f === filter) {
-        subs.splice(i, 1);
-        if (this.state === CONNECTED) this.run(WRITE, encode({ type: UNSUBSCRIBE, id: this.run(ID), topics: [filter] }));
-        return;
-      }
-  }
-
   /** Forgets a remembered retained topic (it is no longer re-sent on connect). */
   forget(topic: string): void {
     var e = this.rt[topic];
@@ -308,11 +274,6 @@ export class MqttClient {
     this.rtBytes -= topic.length + e.p.length;
     delete this.rt[topic];
     this.rtKeys.splice(this.rtKeys.indexOf(topic), 1);
-  }
-
-  /** QoS 1 publishes not yet acknowledged. */
-  inflight(): number {
-    return this.flights.length;
   }
 
   /** Every private step, by op code (one function object instead of one per step). */

@@ -64,15 +64,15 @@ function withNames(f, names, ctx) {
 }
 
 /**
- * `own(file, entry)` says whether a module belongs in the feature's factory (true) or is taken
+ * `own(file, entry)` says whether a module belongs in the feature's body (true) or is taken
  * from the image (false). `tslibPath` replaces tslib, as in the image.
  */
 export function lazyFeatures({ own, tslibPath }) {
-  const factories = new Map(); // file (under src/) → { file, body, bindings: the names it takes from the image }
+  const features = new Map(); // file (under src/) → { file, body, bindings: the names it takes from the image }
   return {
     name: 'lazy-features',
     buildStart() {
-      factories.clear();
+      features.clear();
     },
     resolveId(id, importer) {
       if (!id.startsWith(PREFIX)) return null;
@@ -158,17 +158,17 @@ export function lazyFeatures({ own, tslibPath }) {
         bindings.push(...b.params);
       }
       const rel = path.relative(path.resolve('src'), entry);
-      factories.set(rel, { file: rel, body, bindings });
+      features.set(rel, { file: rel, body, bindings });
       return imports + 'export default function () {\n  return ' + MARKER + '(' + JSON.stringify(rel) + bindings.map((b) => ', ' + b).join('') + ');\n}\n';
     },
     renderChunk(code) {
-      if (!factories.size) return null;
+      if (!features.size) return null;
       const edits = [];
       const ast = acorn.parse(code, { ecmaVersion: 2020, sourceType: 'module' });
       walk.ancestor(ast, {
         CallExpression: (call, _st, anc) => {
           if (call.callee.type !== 'Identifier' || call.callee.name !== MARKER) return;
-          const f = factories.get(call.arguments[0].value);
+          const f = features.get(call.arguments[0].value);
           const loader = anc[anc.length - 3];
           if (!f || anc[anc.length - 2].type !== 'ReturnStatement' || !loader || loader.type !== 'BlockStatement' || loader.body.length !== 1) this.error('lazy feature ' + call.arguments[0].value + ': unexpected loader');
           const names = call.arguments.slice(1).map((a) => (a.type === 'Identifier' ? a.name : this.error('lazy feature ' + f.file + ': a binding is not a name')));

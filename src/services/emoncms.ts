@@ -12,7 +12,7 @@
 // This is the part that stays alive: the 30 s timer, the counters, the back-off and the status
 // fields. The request itself (the document, the URL, the GET and reading its answer) is
 // services/emoncms-post.ts, which the service gets from `opts.loadRequest` for each post and does
-// not keep: on the ESP32 that is a `lazy:` factory, so its functions exist only while a post is
+// not keep: on the ESP32 that is a `lazy:` loader, so its functions exist only while a post is
 // out, a moment every 30 s (measured with scripts/bench-features.js: emoncms 221 JsVars resident
 // before the split, 152 after).
 import type { Gateway } from '../app';

@@ -1,7 +1,7 @@
 // The mDNS responder's packets (services/mdns.ts): the reply to a query, and the unsolicited
 // announcement or goodbye. The responder gets this module from `opts.loadReply` for each datagram
 // that may concern it, and for each announcement, and does not keep it: on the ESP32 that is a
-// `lazy:` factory, so these functions and the DNS wire format's (dns-packet.ts) exist only for a
+// `lazy:` loader, so these functions and the DNS wire format's (dns-packet.ts) exist only for a
 // moment, not for as long as the station is up.
 import type { MdnsResponder } from './mdns';
 import { parseQuery, header, record, encodeName, ipBytes, srvData, txtData, FLAG_QR, FLAG_AA, TYPE_A, TYPE_PTR, TYPE_TXT, TYPE_SRV, TYPE_ANY, CLASS_IN, CLASS_ANY } from './dns-packet';

@@ -11,7 +11,7 @@
 // This is the part that stays alive: the socket, the name and address, the announcement's second
 // round. The packets themselves (parsing a query, the records, the reply) are services/
 // mdns-reply.ts, which the responder gets from `opts.loadReply` for each datagram that may concern
-// it and for each announcement, and does not keep: on the ESP32 that is a `lazy:` factory. Most of
+// it and for each announcement, and does not keep: on the ESP32 that is a `lazy:` loader. Most of
 // what reaches port 5353 on a home network is other devices' answers and questions about other
 // names; those are dropped here, by a look at the bytes, without the packet code.
 import type { Udp, UdpSocket, Log, Clock } from '../hal/types';

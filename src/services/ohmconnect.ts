@@ -10,7 +10,7 @@
 // This is the part that stays alive: the schedule, the back-off and the status fields. The
 // request itself (the GET, reading the answer, the claim) is services/ohmconnect-poll.ts, which
 // the service gets from `opts.loadRequest` for each poll and does not keep: on the ESP32 that is a
-// `lazy:` factory, so its functions exist only while a poll is out, a moment every 30 s (measured
+// `lazy:` loader, so its functions exist only while a poll is out, a moment every 30 s (measured
 // with scripts/bench-features.js: OhmConnect 208 JsVars resident before the split, 158 after).
 import type { Gateway } from '../app';
 import type { HttpClient } from '../hal/types';

@@ -8,7 +8,7 @@
 // This is the part that stays alive: the schedule, the retry count and the /time fields. The
 // request itself (packets, socket, timeout, checks) is services/sntp-exchange.ts, which the
 // service gets from `opts.loadExchange` for each request and does not keep: on the ESP32 that is a
-// `lazy:` factory, so the exchange's functions exist only during a sync, not all hour (measured with
+// `lazy:` loader, so the exchange's functions exist only during a sync, not all hour (measured with
 // scripts/bench-features.js: SNTP 373 JsVars resident before the split, 119 after; a request in
 // flight adds ~200 for its time).
 import type { Gateway } from '../app';

@@ -22,7 +22,7 @@
 // This is the part that stays alive: the schedule, the vehicles, the last charge state and the
 // status fields. The requests themselves (choosing and building one, reading its answer, the
 // tokens) are services/tesla-request.ts, which the service gets from `opts.loadRequest` for each
-// request and does not keep: on the ESP32 that is a `lazy:` factory, so its functions exist only
+// request and does not keep: on the ESP32 that is a `lazy:` loader, so its functions exist only
 // while a request is out.
 import type { Gateway } from '../app';
 import type { HttpClient } from '../hal/types';

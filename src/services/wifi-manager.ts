@@ -38,7 +38,7 @@ export var MAX_NETWORKS = 20;
 export var NAME_PORTS = { dns: 53, mdns: 5353 };
 
 /**
- * The code fetched when needed rather than kept (on the ESP32 each is a `lazy:` factory): the
+ * The code fetched when needed rather than kept (on the ESP32 each is a `lazy:` loader): the
  * manager's steps (services/wifi-steps.ts) for each radio event, timer, setting change and
  * request; the captive portal's DNS server while the access point is up; mDNS packets for each
  * datagram and announcement (services/mdns.ts).

@@ -427,12 +427,13 @@ test('settings, WiFi: the networks from a scan, one picked, its password; no rad
     { rssi: -60, ssid: 'Cafe', bssid: 'aa:bb:cc:00:00:04', channel: 1, secure: 0 },
     { rssi: -65, ssid: '', bssid: 'aa:bb:cc:00:00:05', channel: 3, secure: 3 },
   ];
+  // (the manager's shape: apOnly and captive are fields, /scan goes through its steps)
   (gw.gateway as any).wifi = {
-    apOnly: () => false,
-    captive: () => false,
+    apOnly: false,
+    captive: false,
     statusFields: () => undefined,
     configChanged: () => undefined,
-    scan: (cb: (list: any[]) => void) => setTimeout(() => cb(found), 600),
+    steps: () => ({ scan: (_m: any, cb: (list: any[]) => void) => setTimeout(() => cb(found), 600) }),
   };
   try {
     await go('#/settings/mqtt');

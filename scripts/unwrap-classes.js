@@ -45,9 +45,29 @@ function unwrapped(decl) {
   return body.slice(0, -1);
 }
 
+/**
+ * `code` with `edits` ({start, end, text}) made, from the end so that the offsets before an edit
+ * stay right; an edit inside another (a class in another's wrapper, a `new` in another's
+ * arguments) is made and the outer one left as it is, rather than both edited. Returns the text
+ * and the edits made.
+ */
+function applyEdits(code, edits) {
+  edits.sort((a, b) => b.start - a.start);
+  let out = code;
+  let limit = Infinity;
+  const made = [];
+  for (const e of edits) {
+    if (e.end > limit) continue;
+    out = out.slice(0, e.start) + e.text + out.slice(e.end);
+    limit = e.start;
+    made.push(e);
+  }
+  return { out, made };
+}
+
 /** How many arguments __construct passes on. */
-var CONSTRUCT_ARGS = 5;
-var CONSTRUCT = 'function __construct(C, a, b, c, d, e) {\n  var o = Object.create(C.prototype);\n  C.call(o, a, b, c, d, e);\n  return o;\n}\n';
+const CONSTRUCT_ARGS = 5;
+const CONSTRUCT = 'function __construct(C, a, b, c, d, e) {\n  var o = Object.create(C.prototype);\n  C.call(o, a, b, c, d, e);\n  return o;\n}\n';
 
 /** `code` with `new Foo(...)` made __construct(Foo, ...) for the classes named in `classes`. */
 function constructWithoutNew(code, classes) {
@@ -62,18 +82,7 @@ function constructWithoutNew(code, classes) {
       edits.push({ start: n.start, end: n.end, text: '__construct(' + code.slice(c.start, c.end) + args + ')' });
     },
   });
-  if (!edits.length) return code;
-  // (from the end, so that the offsets before an edit stay right; a `new` inside another's
-  // arguments is left to the outer one's text, which is taken as it was)
-  edits.sort((a, b) => b.start - a.start);
-  let out = code;
-  let limit = Infinity;
-  for (const e of edits) {
-    if (e.end > limit) continue;
-    out = out.slice(0, e.start) + e.text + out.slice(e.end);
-    limit = e.start;
-  }
-  return CONSTRUCT + out;
+  return edits.length ? CONSTRUCT + applyEdits(code, edits).out : code;
 }
 
 /** `code` with the wrapper of every such class taken away. */
@@ -86,19 +95,8 @@ function unwrapClassWrappers(code) {
       if (stmts) edits.push({ start: decl.start, end: decl.end, name: decl.declarations[0].id.name, text: stmts.map((s) => code.slice(s.start, s.end)).join('\n') });
     },
   });
-  // from the end, so that the offsets before an edit stay right; a class inside another's
-  // wrapper (not expected) is left wrapped rather than edited twice
-  edits.sort((a, b) => b.start - a.start);
-  let out = code;
-  let limit = Infinity;
-  const classes = new Set();
-  for (const e of edits) {
-    if (e.end > limit) continue;
-    out = out.slice(0, e.start) + e.text + out.slice(e.end);
-    limit = e.start;
-    classes.add(e.name);
-  }
-  return constructWithoutNew(out, classes);
+  const r = applyEdits(code, edits);
+  return constructWithoutNew(r.out, new Set(r.made.map((e) => e.name)));
 }
 
 /** The rollup plugin (ES5 output only: it parses the chunk as ES5). */

@@ -123,12 +123,12 @@ export function lazyFeatures({ own, tslibPath }) {
       // second name taken from the first external module; the loader hands them to the marker, and
       // renderChunk puts the image's own names in their place.
       let imports = '';
-      const bound = new Map(); // external's parameter name → its bindings' names
+      const bound = new Map(); // external's parameter name → { names: its bindings, aliases: their `__x0_1` names }
       for (const [file, name] of externals) {
         const names = chunk.importedBindings[file] || [];
         if (names.indexOf('*') >= 0 || names.indexOf('default') >= 0) this.error('lazy feature ' + entry + ': use named imports from ' + file);
         imports += 'import { ' + names.map((n, i) => n + ' as ' + name + '_' + i).join(', ') + " } from '" + file + "';\n";
-        bound.set(name, { names, params: names.map((n, i) => name + '_' + i) });
+        bound.set(name, { names, aliases: names.map((n, i) => name + '_' + i) });
       }
       const m = /^var __feature = \(function \(([^)]*)\) \{\n([\s\S]*)\n\}\)\(([^)]*)\);\s*$/.exec(chunk.code);
       if (!m) this.error('lazy feature ' + entry + ': unexpected bundle shape');
@@ -152,10 +152,10 @@ export function lazyFeatures({ own, tslibPath }) {
         body = body.replace(new RegExp(param + '\\.([A-Za-z_$][\\w$]*)', 'g'), (all, binding) => {
           const i = b.names.indexOf(binding);
           if (i < 0) this.error('lazy feature ' + entry + ': ' + all + ' is not an imported binding');
-          return b.params[i];
+          return b.aliases[i];
         });
         if (new RegExp(param + '\\b').test(body)) this.error('lazy feature ' + entry + ': ' + params[k] + ' is used other than through its bindings');
-        bindings.push(...b.params);
+        bindings.push(...b.aliases);
       }
       const rel = path.relative(path.resolve('src'), entry);
       features.set(rel, { file: rel, body, bindings });

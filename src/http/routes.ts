@@ -4,7 +4,6 @@
 // feature, scripts/rollup-lazy.mjs): kept, its ~25 handler functions would cost ~100 JsVars all the
 // time. The routes polled by apps (/status, /config, /r, /claims, /override, /ws) and the web page
 // stay in the router.
-
 import { Ctx } from './context';
 import { sendFeatureOff } from './route-util';
 import { handleSystem } from './system';

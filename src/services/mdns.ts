@@ -77,7 +77,7 @@ export class MdnsResponder {
     if (!this.sock) return;
     this.clock.clearTimeout(this.timer);
     this.timer = null;
-    this.loadReply().mdnsAnnounce(this, true);
+    if (this.ip) this.loadReply().mdnsAnnounce(this, true);
     this.sock.close();
     this.sock = null;
   }
@@ -115,6 +115,9 @@ export class MdnsResponder {
   private announce(): void {
     var self = this;
     this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    // (no address, nothing to announce: the packet code is not fetched for it, now or in 1 s)
+    if (!this.ip) return;
     this.loadReply().mdnsAnnounce(this, false);
     this.timer = this.clock.setTimeout(function () {
       self.timer = null;

@@ -231,7 +231,11 @@ describe('mDNS responder, unicast queries', () => {
     const m = decode((await ask(port, query(32, [['_http._tcp.local', 12]])))!);
     expect(m.answers[0].data).toBe('garage-evse._http._tcp.local');
     expect(m.additionals.find((r) => r.type === 1)!.name).toBe('garage-evse.local');
+    // losing the address: the goodbye, and no other fetch of the packet code for an announcement
+    loads = 0;
     mdns.setAddress('');
+    clock.advance(2000);
+    expect(loads).toBe(1);
     expect(await ask(port, query(33, [['garage-evse.local', 1]]))).toBeNull();
   });
 

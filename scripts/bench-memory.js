@@ -53,6 +53,8 @@ const opt = (name, dflt) => {
   return i >= 0 ? argv[i + 1] : dflt;
 };
 const bin = interpreter();
+/** The reading the target is for (the verdict line names it). */
+const IDLE_AFTER = 'after the activity, /ws client gone';
 const minutes = Number(opt('minutes', 2));
 const imagePath = opt('image', path.join(root, 'dist/esp32/image.js'));
 const required = (opt('require', '') || '').split(',').filter(Boolean);
@@ -544,7 +546,7 @@ async function main() {
   act.wsMessages += ws.messages;
   ws.close();
   await sleep(2000);
-  await reading('after the activity, /ws client gone', true);
+  await reading(IDLE_AFTER, true);
   await features('end');
   finish();
 
@@ -573,7 +575,7 @@ async function main() {
     }
     // The target is for idle with every service enabled: the reading after the activity
     // (the same services and connections as before it, the /ws client gone), when it got there.
-    const last = rows.find((r) => r[0] === 'after the activity, /ws client gone');
+    const last = rows.find((r) => r[0] === IDLE_AFTER);
     console.log('idle after boot: ' + pct(idle0) + ' of the pool');
     if (last) console.log('idle after the activity, ' + (services ? 'every service that runs on' : 'without --services') + ', no /ws client: ' + pct(last[1]) + ' of the pool (target < 50 % with every service on)');
     if (stopped) console.log('STOPPED: ' + stopped);

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import otaImage from './scripts/ota-image.js';
 import { lazyFeatures } from './scripts/rollup-lazy.mjs';
+import resident from './scripts/rollup-resident.js';
 import unwrap from './scripts/unwrap-classes.js';
 import imageVarsPlugin from './scripts/image-vars.js';
 import shortProps from './scripts/short-props.js';
@@ -16,6 +17,7 @@ import shortProps from './scripts/short-props.js';
 const { imageFile, pageFile } = otaImage;
 const { unwrapClasses } = unwrap;
 const { imageVars, RESERVED } = imageVarsPlugin;
+const { residentFeatures, residentOffsets } = resident;
 
 const nodeBuiltins = (id) => id.startsWith('node:') || ['serialport', 'fs', 'path', 'http', 'net', 'child_process', 'os'].includes(id);
 
@@ -54,6 +56,7 @@ const routeOwned = ['system', 'forms', 'schedule', 'limit', 'logs', 'modes', 'hi
 const lazy = lazyFeatures({
   own: (file) => featureOwned.concat(routeOwned).some((p) => (p.endsWith('/') ? file.startsWith(path.resolve(p) + path.sep) : file === path.resolve(p))),
   tslibPath: path.resolve('src/hal/espruino/tslib.ts'),
+  residentLoader: path.resolve('src/hal/espruino/resident.ts'),
 });
 
 const configs = [
@@ -88,7 +91,12 @@ const configs = [
         // console would read a UTF-8 character as two.
         format: { comments: false, ascii_only: true, max_line_len: 120 },
       }),
+      // (after terser, which has put the feature's constants where they are used: as globals they
+      // would be strings in RAM)
+      residentFeatures(),
       imageVars(),
+      // (last: it writes in where the text it counts ends up)
+      residentOffsets(),
       otaFiles,
     ],
   },

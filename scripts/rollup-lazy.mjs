@@ -15,8 +15,11 @@ import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
 import path from 'node:path';
 import fs from 'node:fs';
+import resident from './rollup-resident.js';
 
 const PREFIX = 'lazy:';
+/** A lazy feature that stays once built, its code run at the top level: scripts/rollup-resident.js. */
+const RESIDENT = 'resident:';
 /**
  * The loader as rollup first sees it: a call of this marker with the bindings the feature takes from
  * the image, which rollup names as they are named in the image. renderChunk then puts the feature's
@@ -67,7 +70,7 @@ function withNames(f, names, ctx) {
  * `own(file, entry)` says whether a module belongs in the feature's body (true) or is taken
  * from the image (false). `tslibPath` replaces tslib, as in the image.
  */
-export function lazyFeatures({ own, tslibPath }) {
+export function lazyFeatures({ own, tslibPath, residentLoader }) {
   const features = new Map(); // file (under src/) → { file, body, bindings: the names it takes from the image }
   return {
     name: 'lazy-features',
@@ -75,14 +78,16 @@ export function lazyFeatures({ own, tslibPath }) {
       features.clear();
     },
     resolveId(id, importer) {
-      if (!id.startsWith(PREFIX)) return null;
-      const file = resolveTs(id.slice(PREFIX.length), importer);
+      const prefix = [PREFIX, RESIDENT].find((p) => id.startsWith(p));
+      if (!prefix) return null;
+      const file = resolveTs(id.slice(prefix.length), importer);
       if (!file) this.error('lazy import not found: ' + id);
-      return '\0' + PREFIX + file;
+      return '\0' + prefix + file;
     },
     async load(id) {
-      if (!id.startsWith('\0' + PREFIX)) return null;
-      const entry = id.slice(1 + PREFIX.length);
+      const prefix = [PREFIX, RESIDENT].find((p) => id.startsWith('\0' + p));
+      if (!prefix) return null;
+      const entry = id.slice(1 + prefix.length);
       const externals = new Map(); // file → parameter name
       const bundle = await rollup({
         input: entry,
@@ -159,7 +164,11 @@ export function lazyFeatures({ own, tslibPath }) {
       }
       const rel = path.relative(path.resolve('src'), entry);
       features.set(rel, { file: rel, body, bindings });
-      return imports + 'export default function () {\n  return ' + MARKER + '(' + JSON.stringify(rel) + bindings.map((b) => ', ' + b).join('') + ');\n}\n';
+      const marker = MARKER + '(' + JSON.stringify(rel) + bindings.map((b) => ', ' + b).join('') + ')';
+      if (prefix === PREFIX) return imports + 'export default function () {\n  return ' + marker + ';\n}\n';
+      // the body, made a function for the resident step to rewrite, and the places of its offsets
+      const at = JSON.stringify(resident.PLACEHOLDER);
+      return imports + 'import { loadResident } from ' + JSON.stringify(residentLoader) + ';\nexport default function () {\n  return loadResident(function () {\n    return ' + marker + ';\n  }, ' + at + ', ' + at + ');\n}\n';
     },
     renderChunk(code) {
       if (!features.size) return null;

@@ -10,20 +10,20 @@ import { PowerHistory } from '../core/history';
 import { inList } from '../core/text';
 // Each optional feature is defined only when turned on (scripts/rollup-lazy.mjs): a class's methods
 // cost JsVars from the moment its definition runs, used or not.
-import loadPlanning from 'lazy:../planning';
-import loadMqtt from 'lazy:../services/mqtt/service';
-import loadEmoncms from 'lazy:../services/emoncms';
-import loadOhm from 'lazy:../services/ohmconnect';
+import loadPlanning from 'resident:../planning';
+import loadMqtt from 'resident:../services/mqtt/service';
+import loadEmoncms from 'resident:../services/emoncms';
+import loadOhm from 'resident:../services/ohmconnect';
 // (their requests, defined for each post or poll and dropped after it: services/emoncms.ts,
 // ohmconnect.ts, tesla.ts)
 import loadEmoncmsPost from 'lazy:../services/emoncms-post';
 import loadOhmPoll from 'lazy:../services/ohmconnect-poll';
 import loadTeslaRequest from 'lazy:../services/tesla-request';
-import loadTesla from 'lazy:../services/tesla';
-import loadSntp from 'lazy:../services/sntp';
+import loadTesla from 'resident:../services/tesla';
+import loadSntp from 'resident:../services/sntp';
 // (the SNTP request itself, defined for each sync and dropped after it: services/sntp.ts)
 import loadSntpExchange from 'lazy:../services/sntp-exchange';
-import loadWifi from 'lazy:../services/wifi-manager';
+import loadWifi from 'resident:../services/wifi-manager';
 // (its steps, for each radio event, timer, setting change and request; its name servers: the
 // captive portal's while the access point is up, mDNS packets for each datagram that may concern
 // us: services/wifi-manager.ts, mdns.ts)

@@ -10,3 +10,8 @@ declare module 'lazy:*' {
   var load: () => any;
   export default load;
 }
+/** The same for a feature that stays once built, its code run at the top level (scripts/rollup-resident.js). */
+declare module 'resident:*' {
+  var load: () => any;
+  export default load;
+}

@@ -30,6 +30,7 @@ import { nodeClock } from '../src/hal/node/clock';
 import { openSerial } from '../src/hal/node/serial';
 import { folderStorage } from '../src/hal/node/storage';
 import { nodeHttpServer } from '../src/hal/node/http';
+import { explainClaims } from '../src/core/evse/claims-explain';
 import { nodeNet } from '../src/hal/node/net';
 import { nodeSystem } from '../src/hal/node/system';
 import { nodeCrypto } from '../src/hal/node/crypto';
@@ -77,7 +78,7 @@ async function run(timing: 'fast' | 'real') {
   aedes.authorizePublish = (client: any, packet: any, cb: (err: Error | null) => void) => {
     if (client && packet.topic === TOPIC) {
       arrivedAt = now();
-      busyAtArrival = !!(rapiRef && (rapiRef.current || rapiRef.queued()));
+      busyAtArrival = !!(rapiRef && (rapiRef.current || (rapiRef as any).queue.length));
     }
     cb(null);
   };
@@ -205,7 +206,7 @@ async function run(timing: 'fast' | 'real') {
       await until(() => sc.length > n, 2000, '$SC');
     } catch (e) {
       missed++;
-      if (process.env.BENCH_DEBUG) console.log('miss', i, watts, want, JSON.stringify(gw.planning.divert.statusFields()), gw.claims.explain(), (gw.claims as any).busy, JSON.stringify(emu.snapshot()).slice(0, 200));
+      if (process.env.BENCH_DEBUG) console.log('miss', i, watts, want, JSON.stringify(gw.planning.divert.statusFields()), explainClaims(gw.claims), (gw.claims as any).busy, JSON.stringify(emu.snapshot()).slice(0, 200));
       continue;
     }
     const got = sc[sc.length - 1];
@@ -222,7 +223,7 @@ async function run(timing: 'fast' | 'real') {
     // spread over the monitor's 1 s poll cycle: a feed (emonPi: every 10 s) meets the line idle
     // or meets a poll in flight as often as it would in use
     const g = gw.rapi as any;
-    await until(() => !(gw.claims as any).busy && !g.current && !g.queued(), 2000, 'the line idle').catch(() => undefined);
+    await until(() => !(gw.claims as any).busy && !g.current && !(g as any).queue.length, 2000, 'the line idle').catch(() => undefined);
     await sleep((i * 397) % 1000);
   }
 

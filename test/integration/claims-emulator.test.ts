@@ -10,6 +10,7 @@ import {
   PRIORITY_DIVERT,
   PRIORITY_LIMIT,
 } from '../../src/core/evse/claims';
+import { explainClaims } from '../../src/core/evse/claims-explain';
 import { ControllerEmulator } from '../../src/emulator/controller';
 import { FakeClock } from '../helpers/fake-clock';
 
@@ -72,7 +73,7 @@ describe('ClaimsArbiter with the emulated controller', () => {
     arbiter.claim(CLIENT_LIMIT, PRIORITY_LIMIT, { state: 'disabled' });
     clock.advance(1000);
     expect(emulator.snapshot()).toMatchObject({ state: SLEEPING, currentCapacity: 16 });
-    expect(arbiter.explain()).toBe('disabled by limit (1100); 16 A by divert (50)');
+    expect(explainClaims(arbiter)).toBe('disabled by limit (1100); 16 A by divert (50)');
 
     arbiter.release(CLIENT_LIMIT);
     arbiter.release(CLIENT_DIVERT);

@@ -4,6 +4,7 @@
 import { RapiClient } from '../../src/core/rapi/client';
 import { EvseMonitor } from '../../src/core/evse/monitor';
 import { ClaimsArbiter, CLIENT_DIVERT, CLIENT_MANUAL, PRIORITY_MANUAL } from '../../src/core/evse/claims';
+import { explainClaims } from '../../src/core/evse/claims-explain';
 import { DivertController } from '../../src/core/divert/controller';
 import { ControllerEmulator } from '../../src/emulator/controller';
 import { FakeClock } from '../helpers/fake-clock';
@@ -60,7 +61,7 @@ describe('DivertController with the ClaimsArbiter and the emulated controller', 
     const { clock, emulator, arbiter, divert, feed } = setup({ divert_stale_time: 300 });
     clock.advance(5000);
     expect(emulator.snapshot()).toMatchObject({ state: SLEEPING, relayClosed: false });
-    expect(arbiter.explain()).toMatch(/^disabled by divert \(10\)/);
+    expect(explainClaims(arbiter)).toMatch(/^disabled by divert \(10\)/);
 
     feed('solar', 800, 10); // morning: not enough
     expect(divert.statusFields()).toMatchObject({ divert_reason: 'not enough surplus', divert_active: false });

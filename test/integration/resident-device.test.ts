@@ -60,7 +60,7 @@ async function boot(files: { [name: string]: string }) {
   reads = [];
   const dev = await bootDevice({ files, board: { rapi_path: pair.gatewayPath } });
   try {
-    const s = await (await fetch(dev.url + '/status')).json();
+    const s: any = await (await fetch(dev.url + '/status')).json();
     expect(dev.errors()).toEqual([]);
     return { status: s, output: dev.output() };
   } finally {

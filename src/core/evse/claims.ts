@@ -138,10 +138,11 @@ export class ClaimsArbiter {
   private pauseUsesDisabled: boolean;
   private listeners: ((e: ClaimsEvent) => void)[] = [];
   // winners of the last evaluation (null: none, the default applies)
-  private stateWin: Claim | null = null;
+  /** (read by explainClaims too) */
+  stateWin: Claim | null = null;
   private chargeWin: Claim | null = null;
   private maxWin: Claim | null = null;
-  private pilotWin: Claim | null = null;
+  pilotWin: Claim | null = null;
   private manual = 0;
   // applying
   private busy: string | null = null;
@@ -302,16 +303,6 @@ export class ClaimsArbiter {
         pilot: clientName(this.pilotWin ? this.pilotWin.client : CLIENT_NULL),
       },
     };
-  }
-
-  /** One line saying who is in control and why, e.g. "disabled by limit (1100); 16 A by divert (50)". */
-  explain(): string {
-    var s = '';
-    for (var i = 0; i < 2; i++) {
-      var c = i ? this.pilotWin : this.stateWin;
-      s += (i ? '; ' + this.wantPilot + ' A' : this.wantState) + ' by ' + (c ? clientName(c.client) + ' (' + c.priority + ')' : 'default');
-    }
-    return s;
   }
 
   /** The fields this arbiter owns in the full `/status` document. */

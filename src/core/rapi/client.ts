@@ -86,11 +86,6 @@ export class RapiClient {
     if (!this.current) this.step(null);
   }
 
-  /** Commands waiting, not counting the one in flight. */
-  queued(): number {
-    return this.queue.length;
-  }
-
   /**
    * Everything the client does goes through here (memory: one method; bound once, it is also the
    * link's receiver and the reply timer's function). `e` is:

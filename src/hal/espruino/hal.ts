@@ -147,6 +147,22 @@ var espruinoNet: Net = {
   },
 };
 
+/**
+ * A bound UDP socket's methods, made once at the top level and reached through the prototype
+ * (`this.sock` is the dgram socket): made in bind(), each would keep that call's scope.
+ */
+var UDP_SOCKET = {
+  send: function (this: any, data: string, toPort: number, host: string) {
+    this.sock.send(data, toPort, host);
+  },
+  onMessage: function (this: any, cb: (msg: string, rinfo: any) => void) {
+    this.sock.on('message', cb);
+  },
+  close: function (this: any) {
+    this.sock.close();
+  },
+};
+
 var espruinoUdp: Udp = {
   bind: function (port, group) {
     var sock = require('dgram').createSocket(group ? { type: 'udp4', reuseAddr: true } : 'udp4');
@@ -157,18 +173,9 @@ var espruinoUdp: Udp = {
     } catch (e) {
       console.log('warn udp port ' + port + ': ' + e);
     }
-    var wrapped: UdpSocket = {
-      send: function (data, toPort, host) {
-        sock.send(data, toPort, host);
-      },
-      onMessage: function (cb) {
-        sock.on('message', cb);
-      },
-      close: function () {
-        sock.close();
-      },
-    };
-    return wrapped;
+    var wrapped: any = Object.create(UDP_SOCKET);
+    wrapped.sock = sock;
+    return wrapped as UdpSocket;
   },
 };
 

@@ -9,6 +9,76 @@ var AUTH_MODES = 'open,wep,wpa,wpa2,wpa_wpa2';
 /** Auth modes Espruino names "unknown" (enterprise, WPA3): still secured, so not 0. */
 var AUTH_OTHER = 5;
 
+/**
+ * The methods, made once at the image's top level and reached through the prototype: made inside
+ * espruinoWifi(), each would keep that call's scope (one JsVar each, and the scope itself).
+ * `this.w` is the Wifi module.
+ */
+var WIFI = {
+  connect: function (this: any, ssid: string, pass: string, cb: (err: string | null) => void) {
+    try {
+      // Espruino calls back only on success (got an IP); failures arrive as 'disconnected'.
+      this.w.connect(ssid, { password: pass }, function (err: any) {
+        cb(err ? String(err) : null);
+      });
+    } catch (e) {
+      cb(String((e as any).message || e));
+    }
+  },
+  startAP: function (this: any, ssid: string, pass: string, cb: (err: string | null) => void) {
+    try {
+      this.w.startAP(ssid, pass ? { password: pass, authMode: 'wpa2' } : { authMode: 'open' }, function (err: any) {
+        cb(err ? String(err) : null);
+      });
+    } catch (e) {
+      cb(String((e as any).message || e));
+    }
+  },
+  scan: function (this: any, cb: (list: WifiNetwork[]) => void) {
+    try {
+      this.w.scan(function (list: any[]) {
+        // The objects Espruino made are reshaped in place rather than copied: a scan in a busy
+        // street finds dozens of networks, and each object costs several JsVars.
+        var modes = AUTH_MODES.split(',');
+        for (var i = 0; i < list.length; i++) {
+          var a: any = list[i];
+          var mode = modes.indexOf(a.authMode);
+          a.bssid = a.mac;
+          a.channel = parseInt(a.channel, 10) || 0;
+          a.secure = mode < 0 ? AUTH_OTHER : mode;
+          delete a.mac;
+          delete a.authMode;
+        }
+        cb(list as WifiNetwork[]);
+      });
+    } catch (e) {
+      // "A scan is already in progress"
+      cb([]);
+    }
+  },
+  stationIp: function (this: any) {
+    var ip = this.w.getIP();
+    return ip && ip.ip && ip.ip !== '0.0.0.0' ? ip.ip : '';
+  },
+  apIp: function (this: any) {
+    var ip = this.w.getAPIP();
+    return ip && ip.ip && ip.ip !== '0.0.0.0' ? ip.ip : '192.168.4.1';
+  },
+  rssi: function (this: any) {
+    // getStatus() has the joined network's rssi only while connected
+    var s = this.w.getStatus();
+    return (s && s.rssi) || 0;
+  },
+  onEvent: function (this: any, cb: (event: string, detail?: string) => void) {
+    this.w.on('connected', function () {
+      cb('connected');
+    });
+    this.w.on('disconnected', function (d: any) {
+      cb('disconnected', d && d.msg);
+    });
+  },
+};
+
 /** `module`: the interpreter's Wifi module (tests pass a stand-in); by default require("Wifi"). */
 export function espruinoWifi(module?: any): Wifi | undefined {
   var w: any = module;
@@ -25,73 +95,11 @@ export function espruinoWifi(module?: any): Wifi | undefined {
     }
   }
   if (!w || !w.connect) return undefined;
-  var wifi: Wifi = {
-    connect: function (ssid, pass, cb) {
-      try {
-        // Espruino calls back only on success (got an IP); failures arrive as 'disconnected'.
-        w.connect(ssid, { password: pass }, function (err: any) {
-          cb(err ? String(err) : null);
-        });
-      } catch (e) {
-        cb(String((e as any).message || e));
-      }
-    },
-    // Natives whose arguments already match: a reference costs 1 JsVar, a wrapper ~6.
-    disconnect: w.disconnect,
-    stopAP: w.stopAP,
-    setHostname: w.setHostname,
-    startAP: function (ssid, pass, cb) {
-      try {
-        w.startAP(ssid, pass ? { password: pass, authMode: 'wpa2' } : { authMode: 'open' }, function (err: any) {
-          cb(err ? String(err) : null);
-        });
-      } catch (e) {
-        cb(String((e as any).message || e));
-      }
-    },
-    scan: function (cb) {
-      try {
-        w.scan(function (list: any[]) {
-          // The objects Espruino made are reshaped in place rather than copied: a scan in a busy
-          // street finds dozens of networks, and each object costs several JsVars.
-          var modes = AUTH_MODES.split(',');
-          for (var i = 0; i < list.length; i++) {
-            var a: any = list[i];
-            var mode = modes.indexOf(a.authMode);
-            a.bssid = a.mac;
-            a.channel = parseInt(a.channel, 10) || 0;
-            a.secure = mode < 0 ? AUTH_OTHER : mode;
-            delete a.mac;
-            delete a.authMode;
-          }
-          cb(list as WifiNetwork[]);
-        });
-      } catch (e) {
-        // "A scan is already in progress"
-        cb([]);
-      }
-    },
-    stationIp: function () {
-      var ip = w.getIP();
-      return ip && ip.ip && ip.ip !== '0.0.0.0' ? ip.ip : '';
-    },
-    apIp: function () {
-      var ip = w.getAPIP();
-      return ip && ip.ip && ip.ip !== '0.0.0.0' ? ip.ip : '192.168.4.1';
-    },
-    rssi: function () {
-      // getStatus() has the joined network's rssi only while connected
-      var s = w.getStatus();
-      return (s && s.rssi) || 0;
-    },
-    onEvent: function (cb) {
-      w.on('connected', function () {
-        cb('connected');
-      });
-      w.on('disconnected', function (d: any) {
-        cb('disconnected', d && d.msg);
-      });
-    },
-  };
-  return wifi;
+  var wifi: any = Object.create(WIFI);
+  wifi.w = w;
+  // Natives whose arguments already match: a reference costs 1 JsVar, a wrapper ~6.
+  wifi.disconnect = w.disconnect;
+  wifi.stopAP = w.stopAP;
+  wifi.setHostname = w.setHostname;
+  return wifi as Wifi;
 }

@@ -17,6 +17,7 @@ import {
   MAX_CLAIMS,
   clientName,
 } from '../../../src/core/evse/claims';
+import { explainClaims } from '../../../src/core/evse/claims-explain';
 import { RapiLine } from '../../../src/core/rapi/framing';
 
 /** A clock whose timers run only when the test advances it. */
@@ -123,7 +124,7 @@ describe('ClaimsArbiter: who wins', () => {
       pilot: 32,
       names: { state: 'default', charge_current: 'default', max_current: 'default', pilot: 'default' },
     });
-    expect(arbiter.explain()).toBe('active by default; 32 A by default');
+    expect(explainClaims(arbiter)).toBe('active by default; 32 A by default');
   });
 
   test('the default state is configurable, and changing it changes the target', () => {
@@ -155,7 +156,7 @@ describe('ClaimsArbiter: who wins', () => {
     // a low-priority max_current still limits a higher-priority charge_current: they are separate properties
     expect(arbiter.target().pilot).toBe(12);
     expect(arbiter.target().names.pilot).toBe('shaper');
-    expect(arbiter.explain()).toBe('active by default; 12 A by shaper (5000)');
+    expect(explainClaims(arbiter)).toBe('active by default; 12 A by shaper (5000)');
     arbiter.release(CLIENT_SHAPER);
     expect(arbiter.wantPilot).toBe(16);
     arbiter.claim(CLIENT_MQTT, PRIORITY_MQTT, { charge_current: 30 });
@@ -189,10 +190,10 @@ describe('ClaimsArbiter: who wins', () => {
   test('manual vs divert vs limit: limit disables over manual, manual overrides divert', () => {
     const { arbiter } = setup();
     arbiter.claim(CLIENT_DIVERT, PRIORITY_DIVERT, { state: 'disabled' }); // not enough sun
-    expect(arbiter.explain()).toBe('disabled by divert (50); 32 A by default');
+    expect(explainClaims(arbiter)).toBe('disabled by divert (50); 32 A by default');
     expect(arbiter.override('set', { state: 'active', charge_current: 20 })).toBeNull(); // the user insists
     expect(arbiter.wantState).toBe('active');
-    expect(arbiter.explain()).toBe('active by manual (1000); 20 A by manual (1000)');
+    expect(explainClaims(arbiter)).toBe('active by manual (1000); 20 A by manual (1000)');
     arbiter.claim(CLIENT_LIMIT, PRIORITY_LIMIT, { state: 'disabled', auto_release: true }); // energy limit reached
     expect(arbiter.wantState).toBe('disabled');
     expect(arbiter.target().claims).toEqual({ state: CLIENT_LIMIT, charge_current: CLIENT_MANUAL });

@@ -3,6 +3,7 @@
 // the same bound function, made once, instead of a closure each. These tests pin that down, and
 // the events that go through that one function: a reply, a status change, the timer.
 import { ClaimsArbiter, ClaimsMonitor, CLIENT_DIVERT, CLIENT_MANUAL, PRIORITY_DIVERT, PRIORITY_MANUAL } from '../../../src/core/evse/claims';
+import { explainClaims } from '../../../src/core/evse/claims-explain';
 import { RapiLine } from '../../../src/core/rapi/framing';
 
 function setup() {
@@ -92,7 +93,7 @@ describe('ClaimsArbiter callbacks', () => {
     expect(s.queries.map((q) => q.cmd)).toEqual(['$FS']);
     s.reply(null, []);
     s.change({ state: 0xfe });
-    expect(s.arbiter.explain()).toBe('disabled by manual (' + PRIORITY_MANUAL + '); 32 A by default');
+    expect(explainClaims(s.arbiter)).toBe('disabled by manual (' + PRIORITY_MANUAL + '); 32 A by default');
     s.events.length = 0;
     s.change({ vehicle: 0 });
     expect(s.arbiter.get(CLIENT_MANUAL)).toBeNull();

@@ -41,8 +41,7 @@ export class Planning {
     // bound, not a closure: a closure here would keep this constructor's scope, the whole config
     // document (~250 JsVars), alive for good
     var publish = gw.publish.bind(gw);
-    this.divert.onChange(publish);
-    this.shaper.onChange(publish);
+    this.divert.listener = this.shaper.listener = publish;
     this.meter.onChange = publish;
     this.scheduler.onChange = publish;
     this.limits.onChange = publish;

@@ -95,27 +95,32 @@ export class DivertController {
   darkS = 0;
   runSince = 0;
   stoppedAt = 0;
-  // the lifecycle below, shared with CurrentShaper: its timer's period (ms), the timer, the listener
+  // the lifecycle below, shared with CurrentShaper: its timer's period (ms), the timer, the listener;
+  // started (the gateway runs it), and whether the staleness check has anything to watch (Eco mode)
   period = 10000;
   timer: any = 0;
+  /** The one listener: it gets the partial objects for /ws, MQTT and emoncms. */
   listener: ((e: any) => void) | null = null;
+  running = false;
+  watching = false;
 
   constructor(public clock: Clock, public sink: DivertSink) {}
 
   /** Reads the divert keys of a config object (any subset). */
   declare configure: (c: DivertConfig) => void;
 
-  // limits(), onChange(), start() and stop() are the lifecycle CurrentShaper shares: it puts these
+  // limits(), start() and stop() are the lifecycle CurrentShaper shares: it puts these
   // very functions on its prototype (no `extends` on Espruino; one function object each, not two).
-  // They use only minCurrent, maxCurrent, listener, timer, period, clock and check().
+  // They use only minCurrent, maxCurrent, timer, period, running, watching, clock and check().
 
   /** The controller's min/max current ($GC), for the current the claim may ask. */
   declare limits: (min: number, max: number) => void;
 
-  /** One listener gets the partial objects for /ws, MQTT and emoncms. */
-  declare onChange: (fn: (e: any) => void) => void;
-
-  /** Starts the one timer: the staleness check, every `period` ms. */
+  /**
+   * Runs the staleness check every `period` ms while it has something to watch (`watching`): in
+   * Normal mode, or with the shaper off, no timer (~6 JsVars each on the device). Called again when
+   * `watching` changes.
+   */
   declare start: () => void;
 
   declare stop: () => void;
@@ -176,16 +181,18 @@ DivertController.prototype.limits = function (this: DivertController, min: numbe
   if (max >= this.minCurrent) this.maxCurrent = max;
 };
 
-DivertController.prototype.onChange = function (this: DivertController, fn: (e: any) => void): void {
-  this.listener = fn;
-};
-
 DivertController.prototype.start = function (this: DivertController): void {
+  this.running = true;
   // bound rather than a closure: no scope kept alive with it
-  if (!this.timer) this.timer = this.clock.setInterval(this.check.bind(this), this.period);
+  if (this.watching && !this.timer) this.timer = this.clock.setInterval(this.check.bind(this), this.period);
+  if (!this.watching && this.timer) {
+    this.clock.clearInterval(this.timer);
+    this.timer = 0;
+  }
 };
 
 DivertController.prototype.stop = function (this: DivertController): void {
+  this.running = false;
   if (this.timer) this.clock.clearInterval(this.timer);
   this.timer = 0;
 };
@@ -194,6 +201,8 @@ DivertController.prototype.setMode = function (this: DivertController, mode: num
   if (mode !== DIVERT_ECO) mode = DIVERT_NORMAL;
   if (mode === this.mode) return;
   this.mode = mode;
+  this.watching = mode === DIVERT_ECO;
+  if (this.running) this.start();
   this.chargeRate = this.available = this.smoothed = 0;
   this.minChargeEnd = this.highS = this.lowS = this.darkS = this.runSince = this.stoppedAt = this.lastAt = 0;
   this.filterAt = 0;

@@ -69,11 +69,13 @@ export class CurrentShaper {
   period = CHECK_MS;
   timer: any = 0;
   listener: ((e: any) => void) | null = null;
+  running = false;
+  /** The staleness check has something to watch: the shaper is on. */
+  watching = false;
+
   /** The controller's min/max current ($GC). */
   declare limits: (min: number, max: number) => void;
-  /** One listener gets the partial objects for /ws and MQTT. */
-  declare onChange: (fn: (e: any) => void) => void;
-  /** Starts the one timer: the staleness check. */
+  /** Runs the one timer, the staleness check, while the shaper is on (DivertController.start). */
   declare start: () => void;
   declare stop: () => void;
 
@@ -125,7 +127,8 @@ CurrentShaper.prototype.setActive = function (this: CurrentShaper, on: boolean, 
   var now = t === undefined ? this.clock.now() : t;
   on = !!on;
   if (on === this.on) return;
-  this.on = on;
+  this.on = this.watching = on;
+  if (this.running) this.start();
   this.stale = false;
   this.since = now; // the fail-safe also covers "enabled, but no data ever came"
   this.claimState = '';
@@ -219,6 +222,5 @@ CurrentShaper.prototype.put = function (this: CurrentShaper, state: string, amps
 
 // One copy of each lifecycle function for both parts (Espruino has no `extends`).
 CurrentShaper.prototype.limits = DivertController.prototype.limits;
-CurrentShaper.prototype.onChange = DivertController.prototype.onChange;
 CurrentShaper.prototype.start = DivertController.prototype.start;
 CurrentShaper.prototype.stop = DivertController.prototype.stop;

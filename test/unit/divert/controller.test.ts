@@ -11,7 +11,7 @@ function setup(config: Record<string, any> = {}) {
   const calls = sink.calls;
   const ctl = new DivertController(clock, sink);
   const events: any[] = [];
-  ctl.onChange((e) => events.push(e));
+  ctl.listener = (e) => events.push(e);
   ctl.configure({ divert_enabled: true, charge_mode: 'eco', ...config });
   /** Feeds one sample per minute for `minutes`, with the charger following the claim. */
   const run = (kind: string, watts: number | ((i: number) => number), minutes: number) => {
@@ -119,6 +119,21 @@ describe('DivertController, default mode (ours)', () => {
 });
 
 describe('DivertController, stale feed', () => {
+  test('the staleness check runs only in Eco mode: no timer in Normal mode', () => {
+    const { ctl, clock } = setup({ charge_mode: 'normal' });
+    ctl.start();
+    expect(clock.pending()).toBe(0);
+    ctl.configure({ charge_mode: 'eco' });
+    expect(clock.pending()).toBe(1);
+    ctl.setMode(1);
+    expect(clock.pending()).toBe(0);
+    ctl.setMode(2);
+    ctl.stop();
+    ctl.setMode(1);
+    ctl.setMode(2); // stopped: Eco mode starts no timer
+    expect(clock.pending()).toBe(0);
+  });
+
   test('pause (default): the claim goes to disabled when the feed goes silent, resumes on fresh data', () => {
     const { ctl, sink, clock, run } = setup({ divert_stale_time: 300 });
     ctl.start();

@@ -12,7 +12,7 @@ function setup(config: Record<string, any> = {}) {
   const calls = sink.calls;
   const sh = new CurrentShaper(clock, sink);
   const events: any[] = [];
-  sh.onChange((e) => events.push(e));
+  sh.listener = (e) => events.push(e);
   sh.limits(6, 32);
   sh.evse({ voltage: V });
   sh.configure({
@@ -126,6 +126,19 @@ describe('CurrentShaper', () => {
     run(2400, 300);
     expect(sink.claimed).toEqual({ priority: 5000, max_current: 30 });
     sh.stop();
+    expect(clock.pending()).toBe(0);
+  });
+
+  test('the staleness check runs only while the shaper is on: no timer when it is off', () => {
+    const { sh, clock } = setup({ current_shaper_enabled: false });
+    sh.start();
+    expect(clock.pending()).toBe(0);
+    sh.setActive(true);
+    expect(clock.pending()).toBe(1);
+    sh.setActive(false);
+    expect(clock.pending()).toBe(0);
+    sh.stop();
+    sh.setActive(true); // stopped: turning it on starts no timer
     expect(clock.pending()).toBe(0);
   });
 

@@ -7,35 +7,36 @@
 // in flash, and the functions it makes point into it, as the image's own do.
 declare var $$: any;
 
-/** This build's mark, and where its text is in the image (both written by the build). */
-var MARK = 'oevse-image ################';
-var MARK_AT: any = '#mark--at#';
-
-var topLevel: any = {};
-Object.defineProperty(topLevel, 'code', { set: eval });
-
-/** The image's file in Storage and the offset of its first character there (test harnesses put code before it); '' when not found. */
-var image: { file: string; base: number } | null = null;
-
 /**
  * The exports of a resident feature: `body` is its code as a function, `at` and `length` the
  * place of that function's body in the image. An image that was not loaded from Storage (sent
  * over the console) runs the function instead: the same code, its functions then linked to a scope.
+ * Nothing is kept between calls (a handful of calls at boot): a string kept in a variable would be
+ * a copy in RAM, and so would the image's place.
  */
 export function loadResident(body: () => void, at: number, length: number): any {
   var s = require('Storage');
-  if (!image) {
-    image = { file: '', base: 0 };
-    var files: string[] = s.list();
-    for (var i = 0; i < files.length && !image.file; i++) if (s.read(files[i], MARK_AT, MARK.length) === MARK) image.file = files[i];
-    for (var k = 0; k < files.length && !image.file; k++) {
-      // (the whole file, as a string in flash: searched there, not copied)
-      var text = s.read(files[k]);
-      var found = text ? text.indexOf(MARK) : -1;
-      if (found >= 0) image = { file: files[k], base: found - MARK_AT };
+  // this build's mark, and where its text is in the image (both written by the build)
+  var mark = 'oevse-image ################';
+  var markAt: any = '#mark--at#';
+  // the image's file in Storage, and the offset of its first character there (test harnesses
+  // put code before it)
+  var file = '';
+  var base = 0;
+  var files: string[] = s.list();
+  for (var i = 0; i < files.length && !file; i++) if (s.read(files[i], markAt, mark.length) === mark) file = files[i];
+  for (var k = 0; k < files.length && !file; k++) {
+    // (the whole file, as a string in flash: searched there, not copied)
+    var text = s.read(files[k]);
+    var found = text ? text.indexOf(mark) : -1;
+    if (found >= 0) {
+      file = files[k];
+      base = found - markAt;
     }
   }
-  if (image.file) topLevel.code = s.read(image.file, image.base + at, length);
+  var topLevel: any = {};
+  Object.defineProperty(topLevel, 'code', { set: eval });
+  if (file) topLevel.code = s.read(file, base + at, length);
   else body();
   var exports = $$;
   $$ = undefined;

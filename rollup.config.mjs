@@ -52,7 +52,7 @@ const featureOwned = ['src/services/', 'src/planning.ts', 'src/core/divert/', 's
 // the handlers of src/http/routes.ts and what only they use (the rest of src/http/ is the image's)
 const routeOwned = ['system', 'forms', 'schedule', 'limit', 'logs', 'modes', 'history', 'time', 'tesla', 'update', 'route-util']
   .map((f) => 'src/http/' + f + '.ts')
-  .concat(['src/core/ota/image.ts', 'src/core/ota/multipart.ts', 'src/core/ota/switch.ts']);
+  .concat(['src/core/ota/image.ts', 'src/core/ota/multipart.ts', 'src/core/ota/switch.ts', 'src/core/evse/event-log-read.ts']);
 const lazy = lazyFeatures({
   own: (file) => featureOwned.concat(routeOwned).some((p) => (p.endsWith('/') ? file.startsWith(path.resolve(p) + path.sep) : file === path.resolve(p))),
   tslibPath: path.resolve('src/hal/espruino/tslib.ts'),

@@ -2,14 +2,15 @@
 import { sendJson } from './util';
 import { Ctx, jsonBody, allow } from './context';
 import type { EventLog } from '../core/evse/event-log';
+import { logRange, logBlock } from '../core/evse/event-log-read';
 import type { EnergyMeter } from '../core/evse/energy-meter';
 
 export function handleLogs(gw: { eventLog: EventLog }, ctx: Ctx): void {
   var p = ctx.parts;
   if (p.length > 2) return sendJson(ctx.res, 404, { msg: 'Not found' });
   if (!allow(ctx, 'GET')) return;
-  if (p.length === 1) return sendJson(ctx.res, 200, gw.eventLog.range());
-  var b = /^[0-9]+$/.test(p[1]) && p[1].length < 10 ? gw.eventLog.block(parseInt(p[1], 10)) : null;
+  if (p.length === 1) return sendJson(ctx.res, 200, logRange(gw.eventLog));
+  var b = /^[0-9]+$/.test(p[1]) && p[1].length < 10 ? logBlock(gw.eventLog, parseInt(p[1], 10)) : null;
   sendJson(ctx.res, b ? 200 : 404, b || { msg: 'Block out of range' });
 }
 

@@ -161,6 +161,10 @@ test('the routes defined for each request (http/routes.ts) answer from the image
     expect(await getJson('/limit')).toEqual(expect.any(Object));
     expect(await getJson('/history')).toMatchObject({ interval: expect.any(Number) });
     expect(await getJson('/time')).toMatchObject({ time: expect.stringMatching(/Z$/) });
+    // the event log: its range, and the first block with the boot's state changes in it
+    const range = await getJson('/logs');
+    expect(range).toMatchObject({ min: expect.any(Number), max: expect.any(Number) });
+    expect(await getJson('/logs/' + range.min)).toEqual(expect.arrayContaining([expect.objectContaining({ evseState: expect.any(Number) })]));
     const eco = await fetch(dev.url + '/divertmode?divertmode=2');
     expect([eco.status, await eco.text()]).toEqual([200, 'Divert Mode changed']);
     expect((await getJson('/status')).divertmode).toBe(2);

@@ -13,6 +13,7 @@
 // whose header is torn is left out.
 import type { Clock, Storage } from '../../hal/types';
 import { isError } from './states';
+import { written } from './event-log-read';
 
 export interface EventLogOptions {
   /** Entries per block (default 50). */
@@ -33,12 +34,6 @@ export interface EventEntry {
   temperatureMax: number | false;
   divertMode: number;
   shaper: number;
-}
-
-/** Where a block file's written part ends: its first erased (0xFF) byte, or its end. */
-function written(text: string): number {
-  var n = text.indexOf('\xFF');
-  return n < 0 ? text.length : n;
 }
 
 /** Room per entry in a block's file (a line is ~50 bytes; a longer one starts the next block). */
@@ -83,12 +78,6 @@ export class EventLog {
 
   /** Appends one entry (call on each EVSE state change). */
   declare add: (e: EventEntry) => void;
-
-  /** `/logs`: {min, max} (both 0 when empty, as a fresh reference log). */
-  declare range: () => any;
-
-  /** `/logs/{i}`: the entries of block i, or null when it is not kept ("Block out of range"). */
-  declare block: (i: number) => any[] | null;
 }
 
 // The methods are put on the prototype here rather than written in the class: an ES5 class
@@ -124,37 +113,4 @@ EventLog.prototype.add = function (this: EventLog, e: EventEntry): void {
     // block (this one may now hold part of a line where the next would go).
     this.count = this.perBlock;
   }
-};
-
-EventLog.prototype.range = function (this: EventLog): any {
-  return { min: this.min < 0 ? 0 : this.min, max: this.max < 0 ? 0 : this.max };
-};
-
-EventLog.prototype.block = function (this: EventLog, i: number): any[] | null {
-  if (this.max < 0 && i === 0) return [];
-  if (!(i >= this.min && i <= this.max) || i % 1 !== 0) return null;
-  var text = this.storage.read('elog' + (i % this.blocks)) || '';
-  var lines = text.substr(0, written(text)).split('\n');
-  // the slot holds another block, or its header is torn (as in the constructor)
-  var h = lines.length > 1 && lines[0].charAt(0) === '#' ? lines[0].substr(1) : '';
-  if (!/^[0-9]+$/.test(h) || parseInt(h, 10) !== i) return null;
-  var out: any[] = [];
-  // the fields of a line: built here, on this rare path, rather than kept (a module-level string
-  // would stay in RAM for as long as the feature runs)
-  var names = 'time,type,managerState,evseState,evseFlags,pilot,energy,elapsed,temperature,temperatureMax,divertMode,shaper'.split(',');
-  for (var l = 1; l < lines.length; l++) {
-    var f = lines[l].split(',');
-    if (f.length !== names.length) continue;
-    var o: any = {};
-    for (var k = 0; k < names.length; k++) {
-      var v: any = f[k];
-      if (k === 0) v = new Date(+v * 1000).toISOString().substr(0, 19) + 'Z';
-      else if (k === 1) v = v === 'w' ? 'warning' : v === 'n' ? 'notification' : 'information';
-      else if (k === 2) v = v === 'd' ? 'disabled' : 'active';
-      else v = v === '' ? false : +v;
-      o[names[k]] = v;
-    }
-    if (!isNaN(o.evseState)) out.push(o);
-  }
-  return out;
 };

@@ -57,10 +57,10 @@ var started = false;
  * peak while a request is out (their request modules are loaded for it and dropped after). A
  * feature is only built when that much is free beyond RESERVE_VARS, so turning too much on leaves
  * it off with a clear line in /status (`features_off`) rather than an OUT OF MEMORY at boot. The
- * WiFi manager is the way in to everything else: it is always built (~290 with the station joined,
- * ~420 as an access point with the captive portal, measured on a stand-in radio: bench:features).
+ * WiFi manager is the way in to everything else: it is always built (~215 with the station joined,
+ * ~325 as an access point with the captive portal, measured on a stand-in radio: bench:features).
  */
-var FEATURE_VARS: { [name: string]: number } = { history: 150, sntp: 300, mqtt: 400, planning: 620, emoncms: 200, ohm: 200, tesla: 150 };
+var FEATURE_VARS: { [name: string]: number } = { history: 150, sntp: 300, mqtt: 400, planning: 560, emoncms: 200, ohm: 200, tesla: 150 };
 /**
  * Kept free for a /ws client (~70) and MAX_REQUESTS requests at once: bursts of GET /config,
  * /status, /claims and /override, and GET / (the web page), peaked ~420 above that (npm run

@@ -40,7 +40,7 @@ export class DivertController {
   attack = 20;
   decay = 600;
   minChargeTime = 600;
-  threePhase = false;
+  threePhase = 0;
   minCurrent = 6;
   maxCurrent = 32;
   /** Ours (default algorithm), W and s: start when surplus ≥ startPower for startDelay. 0 = min current × V. */
@@ -65,8 +65,9 @@ export class DivertController {
   // inputs
   solar = 0;
   gridIe = 0;
-  hasSolar = false;
-  hasGrid = false;
+  // (0/1 rather than booleans, here and below: a boolean field costs the device one JsVar more)
+  hasSolar = 0;
+  hasGrid = 0;
   lastFeed = 0;
   vrms = 0;
   vrmsAt = 0;
@@ -101,8 +102,8 @@ export class DivertController {
   timer: any = 0;
   /** The one listener: it gets the partial objects for /ws, MQTT and emoncms. */
   listener: ((e: any) => void) | null = null;
-  running = false;
-  watching = false;
+  running = 0;
+  watching = 0;
 
   constructor(public clock: Clock, public sink: DivertSink) {}
 
@@ -159,7 +160,7 @@ DivertController.prototype.configure = function (this: DivertController, c: Dive
   if (typeof (v = c.divert_attack_smoothing_time) === 'number') this.attack = v;
   if (typeof (v = c.divert_decay_smoothing_time) === 'number') this.decay = v;
   if (typeof (v = c.divert_min_charge_time) === 'number') this.minChargeTime = v;
-  if (c.is_threephase !== undefined) this.threePhase = !!c.is_threephase;
+  if (c.is_threephase !== undefined) this.threePhase = c.is_threephase ? 1 : 0;
   if (typeof (v = c.divert_start_power) === 'number') this.startPower = v;
   if (typeof (v = c.divert_start_delay) === 'number') this.startDelay = v;
   if (typeof (v = c.divert_stop_power) === 'number') this.stopPower = v;
@@ -182,7 +183,7 @@ DivertController.prototype.limits = function (this: DivertController, min: numbe
 };
 
 DivertController.prototype.start = function (this: DivertController): void {
-  this.running = true;
+  this.running = 1;
   // bound rather than a closure: no scope kept alive with it
   if (this.watching && !this.timer) this.timer = this.clock.setInterval(this.check.bind(this), this.period);
   if (!this.watching && this.timer) {
@@ -192,7 +193,7 @@ DivertController.prototype.start = function (this: DivertController): void {
 };
 
 DivertController.prototype.stop = function (this: DivertController): void {
-  this.running = false;
+  this.running = 0;
   if (this.timer) this.clock.clearInterval(this.timer);
   this.timer = 0;
 };
@@ -201,7 +202,7 @@ DivertController.prototype.setMode = function (this: DivertController, mode: num
   if (mode !== DIVERT_ECO) mode = DIVERT_NORMAL;
   if (mode === this.mode) return;
   this.mode = mode;
-  this.watching = mode === DIVERT_ECO;
+  this.watching = mode === DIVERT_ECO ? 1 : 0;
   if (this.running) this.start();
   this.chargeRate = this.available = this.smoothed = 0;
   this.minChargeEnd = this.highS = this.lowS = this.darkS = this.runSince = this.stoppedAt = this.lastAt = 0;
@@ -243,10 +244,10 @@ DivertController.prototype.update = function (this: DivertController, kind: stri
   if (typeof watts !== 'number' || watts !== watts) return;
   if (kind === 'solar') {
     this.solar = watts;
-    this.hasSolar = true;
+    this.hasSolar = 1;
   } else {
     this.gridIe = watts;
-    this.hasGrid = true;
+    this.hasGrid = 1;
   }
   var k = kind === 'solar' ? 0 : 1;
   if (this.typeSetting === 0 || this.typeSetting === 1) {

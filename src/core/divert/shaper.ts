@@ -39,7 +39,8 @@ export class CurrentShaper {
   smoothing = 60;
   minPause = 300;
   maxInterval = 120;
-  threePhase = false;
+  // (0/1 rather than booleans: a boolean field costs the device one JsVar more)
+  threePhase = 0;
   minCurrent = 6;
   maxCurrent = 32;
 
@@ -58,7 +59,7 @@ export class CurrentShaper {
   claimState = '';
   claimCurrent = 0;
   pausedAt = 0;
-  stale = false;
+  stale = 0;
   /** Counters for the simulator and the bench: claims made and pauses started. */
   claims = 0;
   pauses = 0;
@@ -69,9 +70,9 @@ export class CurrentShaper {
   period = CHECK_MS;
   timer: any = 0;
   listener: ((e: any) => void) | null = null;
-  running = false;
+  running = 0;
   /** The staleness check has something to watch: the shaper is on. */
-  watching = false;
+  watching = 0;
 
   /** The controller's min/max current ($GC). */
   declare limits: (min: number, max: number) => void;
@@ -115,7 +116,7 @@ CurrentShaper.prototype.configure = function (this: CurrentShaper, c: any): void
   if (typeof (v = c.current_shaper_smoothing_time) === 'number') this.smoothing = v;
   if (typeof (v = c.current_shaper_min_pause_time) === 'number') this.minPause = v;
   if (typeof (v = c.current_shaper_data_maxinterval) === 'number') this.maxInterval = v;
-  if (c.is_threephase !== undefined) this.threePhase = !!c.is_threephase;
+  if (c.is_threephase !== undefined) this.threePhase = c.is_threephase ? 1 : 0;
   // a change of the saved setting ends a temporary on/off; saving other keys does not
   if (c.current_shaper_enabled !== undefined && !!c.current_shaper_enabled !== this.enabled) {
     this.enabled = !!c.current_shaper_enabled;
@@ -127,9 +128,10 @@ CurrentShaper.prototype.setActive = function (this: CurrentShaper, on: boolean, 
   var now = t === undefined ? this.clock.now() : t;
   on = !!on;
   if (on === this.on) return;
-  this.on = this.watching = on;
+  this.on = on;
+  this.watching = on ? 1 : 0;
   if (this.running) this.start();
-  this.stale = false;
+  this.stale = 0;
   this.since = now; // the fail-safe also covers "enabled, but no data ever came"
   this.claimState = '';
   this.claimCurrent = this.pausedAt = this.smoothedAt = 0;
@@ -152,7 +154,7 @@ CurrentShaper.prototype.update = function (this: CurrentShaper, watts: number, t
   this.live = watts;
   this.lastFeed = now;
   if (this.stale) {
-    this.stale = false;
+    this.stale = 0;
     if (this.claimState === 'failsafe') this.put('paused', 0); // back under our own pause rule
   }
   if (this.on) {
@@ -184,7 +186,7 @@ CurrentShaper.prototype.check = function (this: CurrentShaper, t?: number): void
   if (!this.on || this.stale) return;
   var from = this.lastFeed > this.since ? this.lastFeed : this.since;
   if (now - from < this.maxInterval * 1000) return;
-  this.stale = true;
+  this.stale = 1;
   if (this.claimState !== 'paused') this.pausedAt = now;
   // Fail-safe: without a live reading we cannot see what the house draws, and the car at full
   // current on top of an unknown load could trip the house's main fuse. So stop charging, at

@@ -223,7 +223,7 @@ async function run(timing: 'fast' | 'real') {
     // spread over the monitor's 1 s poll cycle: a feed (emonPi: every 10 s) meets the line idle
     // or meets a poll in flight as often as it would in use
     const g = gw.rapi as any;
-    await until(() => !(gw.claims as any).busy && !g.current && !(g as any).queue.length, 2000, 'the line idle').catch(() => undefined);
+    await until(() => !(gw.claims as any).busy && !g.current && !g.queue.length, 2000, 'the line idle').catch(() => undefined);
     await sleep((i * 397) % 1000);
   }
 

@@ -137,8 +137,7 @@ export class ClaimsArbiter {
   private defaultState: EvseTargetState;
   private pauseUsesDisabled: boolean;
   private listeners: ((e: ClaimsEvent) => void)[] = [];
-  // winners of the last evaluation (null: none, the default applies)
-  /** (read by explainClaims too) */
+  // winners of the last evaluation (null: none, the default applies); explainClaims reads two
   stateWin: Claim | null = null;
   private chargeWin: Claim | null = null;
   private maxWin: Claim | null = null;

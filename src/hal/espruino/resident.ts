@@ -11,8 +11,8 @@ declare var $$: any;
  * The exports of a resident feature: `body` is its code as a function, `at` and `length` the
  * place of that function's body in the image. An image that was not loaded from Storage (sent
  * over the console) runs the function instead: the same code, its functions then linked to a scope.
- * Nothing is kept between calls (a handful of calls at boot): a string kept in a variable would be
- * a copy in RAM, and so would the image's place.
+ * Nothing is kept between calls (a handful, at boot): kept, the mark would be a string in RAM and
+ * the image's place an object.
  */
 export function loadResident(body: () => void, at: number, length: number): any {
   var s = require('Storage');

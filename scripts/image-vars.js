@@ -19,6 +19,7 @@
 'use strict';
 const acorn = require('acorn');
 const walk = require('acorn-walk');
+const { applyEdits } = require('./js-edits.js');
 
 /**
  * Global names of the Espruino interpreter short enough for the minifier to produce: `E`, and the pins
@@ -59,10 +60,7 @@ function paramsFromArguments(code, ast) {
     const reads = node.params.map((p, i) => p.name + '=arguments[' + i + ']').join(',');
     edits.push({ start: node.body.start + 1, end: node.body.start + 1, text: 'var ' + reads + ';' });
   });
-  edits.sort((a, b) => b.start - a.start);
-  let out = code;
-  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-  return { code: out, count: edits.length / 2 };
+  return { code: applyEdits(code, edits).out, count: edits.length / 2 };
 }
 
 /** The rollup plugin, after the minifier. */

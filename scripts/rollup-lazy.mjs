@@ -16,6 +16,7 @@ import * as walk from 'acorn-walk';
 import path from 'node:path';
 import fs from 'node:fs';
 import resident from './rollup-resident.js';
+import jsEdits from './js-edits.js';
 
 const PREFIX = 'lazy:';
 /** A lazy feature that stays once built, its code run at the top level: scripts/rollup-resident.js. */
@@ -50,18 +51,11 @@ function withNames(f, names, ctx) {
   const taken = new Set(names);
   const text = '(function () {\n' + f.body + '\n})';
   const edits = [];
-  walk.fullAncestor(acorn.parse(text, { ecmaVersion: 5 }), (n, _st, anc) => {
-    if (n.type !== 'Identifier') return;
-    const parent = anc[anc.length - 2];
-    if (parent.type === 'MemberExpression' && parent.property === n && !parent.computed) return;
-    if (parent.type === 'Property' && parent.key === n && !parent.computed) return;
-    if (/^(Labeled|Break|Continue)Statement$/.test(parent.type) && parent.label === n) return;
-    if (image.has(n.name)) edits.push({ at: n.start, end: n.end, name: image.get(n.name) });
-    else if (taken.has(n.name)) edits.push({ at: n.start, end: n.end, name: n.name + '$own' });
+  jsEdits.references(acorn.parse(text, { ecmaVersion: 5 }), (n) => {
+    if (image.has(n.name)) edits.push({ start: n.start, end: n.end, text: image.get(n.name) });
+    else if (taken.has(n.name)) edits.push({ start: n.start, end: n.end, text: n.name + '$own' });
   });
-  let out = text;
-  edits.sort((a, b) => b.at - a.at);
-  for (const e of edits) out = out.slice(0, e.at) + e.name + out.slice(e.end);
+  const out = jsEdits.applyEdits(text, edits).out;
   if (/\$own\b/.test(f.body)) ctx.error('lazy feature ' + f.file + ": a name ending in $own (a renamed local's form)");
   return out.slice('(function () {\n'.length, -'\n})'.length);
 }
@@ -184,8 +178,7 @@ export function lazyFeatures({ own, tslibPath, residentLoader }) {
           edits.push({ start: loader.start, end: loader.end, text: '{\n// ' + f.file + '\n' + withNames(f, names, this) + '\n}' });
         },
       });
-      edits.sort((a, b) => b.start - a.start);
-      for (const e of edits) code = code.slice(0, e.start) + e.text + code.slice(e.end);
+      code = jsEdits.applyEdits(code, edits).out;
       if (code.indexOf(MARKER) >= 0) this.error('a lazy feature loader was left in place');
       return { code, map: null };
     },

@@ -21,6 +21,7 @@
 const acorn = require('acorn');
 const walk = require('acorn-walk');
 const crypto = require('crypto');
+const { applyEdits, references } = require('./js-edits.js');
 
 /** The loader's two numbers before residentOffsets writes them: a string as wide as they will be. */
 const PLACEHOLDER = '#resident#';
@@ -50,18 +51,6 @@ function ownBindings(fn) {
   });
   bound.set(fn, names);
   return names;
-}
-
-/** The identifiers of `root` that are references (not property names or labels), with their ancestors. */
-function references(root, visit) {
-  walk.fullAncestor(root, (n, _st, anc) => {
-    if (n.type !== 'Identifier') return;
-    const parent = anc[anc.length - 2];
-    if (parent.type === 'MemberExpression' && parent.property === n && !parent.computed) return;
-    if (parent.type === 'Property' && parent.key === n && !parent.computed) return;
-    if (/^(Labeled|Break|Continue)Statement$/.test(parent.type) && parent.label === n) return;
-    visit(n, anc);
-  });
 }
 
 /**
@@ -140,9 +129,8 @@ function globalForm(code, fn, fresh, fail) {
     },
   });
   const all = statements.concat(edits.filter((e) => !statements.some((s) => e.start >= s.start && e.end <= s.end)));
-  all.sort((a, b) => b.start - a.start);
-  let body = code.slice(fn.body.start + 1, fn.body.end - 1);
-  for (const e of all) body = body.slice(0, e.start - fn.body.start - 1) + e.text + body.slice(e.end - fn.body.start - 1);
+  // (all inside the body: the text before it is left as it is)
+  const body = applyEdits(code.slice(0, fn.body.end - 1), all).out.slice(fn.body.start + 1);
   const first = (unset.length ? unset.join('=') + '=void 0;\n' : '') + hoisted.join('\n');
   return '{\n' + first + '\n' + body + '\n}';
 }
@@ -185,9 +173,7 @@ function residentFeatures() {
           edits.push({ start: body.body.start, end: body.body.end, text: globalForm(code, body, fresh, (m) => this.error('resident feature: ' + m)) });
         },
       });
-      edits.sort((a, b) => b.start - a.start);
-      for (const e of edits) code = code.slice(0, e.start) + e.text + code.slice(e.end);
-      return { code, map: null };
+      return { code: applyEdits(code, edits).out, map: null };
     },
   };
 }
@@ -221,7 +207,7 @@ function residentOffsets() {
         },
       });
       if (!edits.length) return null;
-      for (const e of edits) code = code.slice(0, e.start) + e.text + code.slice(e.end);
+      code = applyEdits(code, edits).out;
       const markAt = code.indexOf(MARK_PLACEHOLDER);
       const markAtRaw = code.indexOf(MARK_AT_PLACEHOLDER) - 1; // with its quotes
       if (markAt < 0 || markAtRaw < 0 || code.indexOf(MARK_PLACEHOLDER, markAt + 1) >= 0) this.error('resident offsets: the image mark is missing (src/hal/espruino/resident.ts)');

@@ -17,6 +17,7 @@
 'use strict';
 const acorn = require('acorn');
 const walk = require('acorn-walk');
+const { applyEdits } = require('./js-edits.js');
 
 /** The statements to put in place of `decl` when it is such a class, else null. */
 function unwrapped(decl) {
@@ -43,26 +44,6 @@ function unwrapped(decl) {
     if (own) return null;
   }
   return body.slice(0, -1);
-}
-
-/**
- * `code` with `edits` ({start, end, text}) made, from the end so that the offsets before an edit
- * stay right; an edit inside another (a class in another's wrapper, a `new` in another's
- * arguments) is made and the outer one left as it is, rather than both edited. Returns the text
- * and the edits made.
- */
-function applyEdits(code, edits) {
-  edits.sort((a, b) => b.start - a.start);
-  let out = code;
-  let limit = Infinity;
-  const made = [];
-  for (const e of edits) {
-    if (e.end > limit) continue;
-    out = out.slice(0, e.start) + e.text + out.slice(e.end);
-    limit = e.start;
-    made.push(e);
-  }
-  return { out, made };
 }
 
 /** How many arguments __construct passes on. */
